@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Install everything wg-py needs on a fresh Debian machine (run as root):
+# the real wireguard-tools and wireguard-go (our oracle and interop peer), the network
+# tools the tests and the demo use, and wg-py itself with its test extra.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends \
+    wireguard-tools wireguard-go iproute2 iputils-ping iperf3 nftables procps psmisc \
+    tcpdump python3-venv >/dev/null
+
+python3 -m pip install -q --upgrade pip >/dev/null 2>&1 || true
+python3 -m pip install -q -e '.[test]'
