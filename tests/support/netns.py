@@ -130,7 +130,10 @@ def start_wireguard_go(ns: Namespace, ifname: str) -> None:
     Stopped by the namespace's cleanup (all its pids are killed) and by `ip link del`.
     """
     env = dict(os.environ, WG_PROCESS_FOREGROUND="0", LOG_LEVEL="error")
-    ns.run("wireguard-go", ifname, env=env)
+    # The daemonized child keeps stdout/stderr when LOG_LEVEL is set: never give it our
+    # pipes, or waiting for the parent's output would wait for the daemon's exit.
+    subprocess.run(ns.cmd("wireguard-go", ifname), env=env, check=True, timeout=30,
+                   stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     sock = SOCKET_DIR / f"{ifname}.sock"
     if not wait_for(sock.exists, 5):
         raise RuntimeError(f"wireguard-go did not create {sock}")
