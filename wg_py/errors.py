@@ -39,12 +39,34 @@ class ConfigValueError(WgError):
 
     kinds: "key", "port", "empty-port", "fwmark", "keepalive", "ip", "allowed-ip",
     "endpoint-empty", "endpoint-brace", "endpoint-port", "endpoint-family",
-    "endpoint-resolve" (with `detail` = gai_strerror text), "missing-public-key".
+    "endpoint-resolve" (with `detail` = gai_strerror text), "port-resolve" (likewise),
+    "missing-public-key", "argument" (`wg set`: a token out of place), "retries-env"
+    (WG_ENDPOINT_RESOLUTION_RETRIES does not parse).
+    `lineno` is the 1-based config-file line (0: not from a file, e.g. `wg set` arguments).
     """
 
-    def __init__(self, kind: str, value: str = "", detail: str = "") -> None:
+    def __init__(self, kind: str, value: str = "", detail: str = "", lineno: int = 0) -> None:
         super().__init__(kind, value, detail)
-        self.kind, self.value, self.detail = kind, value, detail
+        self.kind, self.value, self.detail, self.lineno = kind, value, detail, lineno
+
+
+class KeyFileError(WgError):
+    """A `private-key`/`preshared-key` file that cannot be used.
+
+    kinds: "open" / "read" (with `errno`), "length", "trailing" (`value` = the character).
+    """
+
+    def __init__(self, kind: str, value: str = "", errno: int = 0) -> None:
+        super().__init__(kind, value, errno)
+        self.kind, self.value, self.errno = kind, value, errno
+
+
+class QuickConfigError(WgError):
+    """A wg-quick key whose value wg-quick refuses; kinds: "bool" (SaveConfig), "mtu"."""
+
+    def __init__(self, kind: str, value: str) -> None:
+        super().__init__(kind, value)
+        self.kind, self.value = kind, value
 
 
 class InterfaceAccessError(WgError):
