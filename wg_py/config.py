@@ -1,0 +1,608 @@
+"""Config files and `wg set` arguments → the shared model (`WgDevice`).
+
+The one parser for wg's configuration grammar, behaving as wireguard-tools v1.0.20210914
+does (REFERENCE.md §1.5–1.8): `#` starts a comment, every whitespace character is removed
+from a line (even inside values), section headers and keys match case-insensitively, a key
+must be followed by a non-empty value, and anything else is `Line unrecognized`. Values are
+checked by the same rules as the C tool: strict canonical base64 keys, `inet_pton` addresses,
+service-name ports through getaddrinfo, hostnames in endpoints resolved once with the
+transient-failure retry loop. Plus `parse_quick_config`, the view of the same file that
+wg-quick's bash `parse_options` has (REFERENCE.md §2.3).
+
+Errors are typed (`ConfigLineError`, `ConfigValueError` with the line number, `KeyFileError`,
+`QuickConfigError`) and become the C tool's words in `wg_py/cli/errors.py`. The two
+*warnings* the C tool prints while parsing (non-zero host part, resolver retries) go through
+the `warn` callable, by default straight to stderr as the real tool prints them, in order.
+
+Only stdlib is imported: `wg-quick strip` uses this module and must start fast.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import re
+import socket
+import sys
+import time
+from dataclasses import dataclass, field
+from typing import Callable
+
+from wg_py.errors import ConfigLineError, ConfigValueError, KeyFileError, KeyFormatError, QuickConfigError
+from wg_py.keys import KEY_B64_LEN, ZERO_KEY, key_from_base64
+from wg_py.model import Endpoint, WgAllowedIP, WgDevice, WgPeer
+
+Warn = Callable[[str], None]
+
+# The C tool's char_is_space (ctype.h): exactly these six, never locale-dependent.
+C_SPACE = " \t\n\v\f\r"
+_STRIP_SPACE = str.maketrans("", "", C_SPACE)
+_DIGITS = "0123456789"
+_HEXDIGITS = "0123456789abcdefABCDEF"
+
+DEFAULT_RESOLUTION_RETRIES = 15
+_INT_MAX = 2**31 - 1
+_ULONG_MAX = 2**64 - 1
+# getaddrinfo results that retrying cannot fix (glibc's NameResolver wiki; config.c).
+_PERMANENT_GAI = {socket.EAI_NONAME, socket.EAI_FAIL, getattr(socket, "EAI_NODATA", socket.EAI_NONAME)}
+
+
+def stderr_warn(text: str) -> None:
+    """The default `warn`: one line to stderr, as the C tool's fprintf(stderr, ...)."""
+    sys.stderr.write(text + "\n")
+    sys.stderr.flush()
+
+
+def strip_spaces(text: str) -> str:
+    return text.translate(_STRIP_SPACE)
+
+
+def _is_digit(ch: str) -> bool:
+    return ch != "" and ch in _DIGITS
+
+
+def _all_digits(text: str, digits: str = _DIGITS) -> bool:
+    return text != "" and all(c in digits for c in text)
+
+
+def _to_bytes(text: str) -> bytes:
+    # What the C tool hands to libc is the file's bytes; surrogateescape gets them back.
+    return text.encode("utf-8", "surrogateescape")
+
+
+# --- single values ------------------------------------------------------------------------
+
+
+def parse_key(value: str) -> bytes:
+    """A base64 key; ConfigValueError("key") on anything but 44 canonical characters."""
+    try:
+        return key_from_base64(value)
+    except KeyFormatError:
+        raise ConfigValueError("key", value) from None
+
+
+def parse_port(value: str) -> int:
+    """ListenPort / `listen-port`: a number or an /etc/services name, via getaddrinfo.
+
+    Like the C tool this hands the text to getaddrinfo as a UDP service, so a name such
+    as `domain` works and a number above 65535 wraps (glibc stores it in 16 bits).
+    """
+    if value == "":
+        raise ConfigValueError("empty-port")
+    hints = (socket.AF_UNSPEC, socket.SOCK_DGRAM, socket.IPPROTO_UDP, socket.AI_PASSIVE)
+    try:
+        results = socket.getaddrinfo(None, _to_bytes(value), *hints)
+    except socket.gaierror as e:
+        raise ConfigValueError("port-resolve", value, e.strerror or "") from None
+    except (OSError, ValueError, UnicodeError) as e:
+        detail = os.strerror(e.errno) if isinstance(e, OSError) and e.errno else "Invalid argument"
+        raise ConfigValueError("port-resolve", value, detail) from None
+    family, _type, _proto, _name, sockaddr = results[0]
+    if family not in (socket.AF_INET, socket.AF_INET6):
+        raise ConfigValueError("endpoint-family", value)
+    return sockaddr[1]
+
+
+def parse_fwmark(value: str) -> int:
+    """`off`, decimal or `0x` hex, at most 0xffffffff; the first character must be a digit."""
+    if value.lower() == "off":
+        return 0
+    if not _is_digit(value[:1]):
+        raise ConfigValueError("fwmark", value)
+    if len(value) > 2 and value.startswith("0x"):
+        ok, base, digits = _all_digits(value[2:], _HEXDIGITS), 16, value[2:]
+    else:
+        ok, base, digits = _all_digits(value), 10, value
+    if not ok or int(digits, base) > 0xFFFFFFFF:
+        raise ConfigValueError("fwmark", value)
+    return int(digits, base)
+
+
+def parse_keepalive(value: str) -> int:
+    """`off` or 0–65535 seconds (0 also means off)."""
+    if value.lower() == "off":
+        return 0
+    if not _all_digits(value) or int(value) > 65535:
+        raise ConfigValueError("keepalive", value)
+    return int(value)
+
+
+def _inet_pton(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    """The C tool's parse_ip: IPv6 if the text has a colon, strict inet_pton either way."""
+    family = socket.AF_INET6 if ":" in text else socket.AF_INET
+    try:
+        packed = socket.inet_pton(family, text)
+    except (OSError, ValueError, UnicodeError):
+        return None
+    return ipaddress.ip_address(packed)
+
+
+def parse_allowed_ips(value: str, warn: Warn | None = None) -> list[WgAllowedIP]:
+    """A comma list of `ip[/cidr]`; empty text is the empty list (clear all).
+
+    A prefix with bits set beyond its length is kept (masked, as the device stores it)
+    after a warning, exactly as the C tool does.
+    """
+    warn = warn or stderr_warn
+    if value == "":
+        return []
+    result = []
+    for entry in value.split(","):
+        ip_text, slash, mask = entry.partition("/")
+        address = _inet_pton(ip_text)
+        if address is None:
+            raise ConfigValueError("ip", ip_text)
+        max_len = address.max_prefixlen
+        if slash:
+            if not _all_digits(mask) or int(mask) > max_len:
+                raise ConfigValueError("allowed-ip", entry)
+            cidr = int(mask)
+        else:
+            cidr = max_len
+        network = ipaddress.ip_network((address, cidr), strict=False)
+        if network.network_address != address:  # only possible with an explicit /cidr
+            warn(f"Warning: AllowedIP has nonzero host part: {ip_text}/{mask}")
+        result.append(WgAllowedIP(network))
+    return result
+
+
+def resolution_retries(env: dict[str, str] | None = None) -> int:
+    """WG_ENDPOINT_RESOLUTION_RETRIES as the C tool reads it (strtoul): -1 means forever."""
+    text = (os.environ if env is None else env).get("WG_ENDPOINT_RESOLUTION_RETRIES")
+    if text is None:
+        return DEFAULT_RESOLUTION_RETRIES
+    if text == "infinity":
+        return -1
+    number, rest = _strtoul(text)
+    if rest or number > _INT_MAX:
+        raise ConfigValueError("retries-env", text)
+    return number
+
+
+def _strtoul(text: str) -> tuple[int, str]:
+    """C strtoul(text, &end, 10): (value, unparsed rest); the rest is all text if no digits."""
+    i = len(text) - len(text.lstrip(C_SPACE))
+    sign = 1
+    if text[i : i + 1] in ("+", "-"):
+        sign = -1 if text[i] == "-" else 1
+        i += 1
+    j = i
+    while j < len(text) and text[j] in _DIGITS:
+        j += 1
+    if j == i:
+        return 0, text
+    number = min(int(text[i:j]), _ULONG_MAX)
+    return (number if sign > 0 or number == _ULONG_MAX else (-number) % 2**64), text[j:]
+
+
+# --- endpoints -----------------------------------------------------------------------------
+
+
+def _split_endpoint(text: str) -> tuple[str, str]:
+    if text == "":
+        raise ConfigValueError("endpoint-empty")
+    if text.startswith("["):
+        close = text.find("]")
+        if close < 0:
+            raise ConfigValueError("endpoint-brace", text)
+        if text[close + 1 : close + 2] != ":" or close + 2 == len(text):
+            raise ConfigValueError("endpoint-port", text)
+        return text[1:close], text[close + 2 :]
+    host, colon, port = text.rpartition(":")
+    if not colon or port == "":
+        raise ConfigValueError("endpoint-port", text)
+    return host, port
+
+
+def _endpoint_from_sockaddr(family: int, sockaddr: tuple) -> Endpoint:
+    if family == socket.AF_INET:
+        return Endpoint(ipaddress.IPv4Address(sockaddr[0]), sockaddr[1])
+    host, port, _flowinfo, scope_id = sockaddr
+    host = host.partition("%")[0]
+    if scope_id:
+        # getnameinfo(NI_NUMERICHOST) names the scope by interface when it can.
+        try:
+            scope = socket.if_indextoname(scope_id)
+        except OSError:
+            scope = str(scope_id)
+        host = f"{host}%{scope}"
+    return Endpoint(ipaddress.IPv6Address(host), port)
+
+
+def resolve_endpoint(text: str, *, warn: Warn | None = None, retries: int | None = None,
+                     getaddrinfo: Callable = socket.getaddrinfo,
+                     sleep: Callable[[float], None] = time.sleep) -> Endpoint:
+    """`host:port` or `[host]:port` → a numeric Endpoint, resolving names once.
+
+    Transient resolver failures are retried (each announced through `warn`, with the
+    C tool's growing delay: 1 s, ×1.2 per try, at most 20 s) up to `retries` times
+    (default: from WG_ENDPOINT_RESOLUTION_RETRIES; -1 = forever); permanent ones fail at once.
+    """
+    warn = warn or stderr_warn
+    if retries is None:
+        retries = resolution_retries()  # read first, as the C tool does, even for bad text
+    host, port = _split_endpoint(text)
+    timeout_us = 1_000_000
+    while True:
+        try:
+            results = getaddrinfo(_to_bytes(host), _to_bytes(port), socket.AF_UNSPEC,
+                                  socket.SOCK_DGRAM, socket.IPPROTO_UDP)
+            break
+        except socket.gaierror as e:
+            code, message = e.errno, e.strerror or ""
+        except (UnicodeError, ValueError):
+            code, message = socket.EAI_NONAME, "Name or service not known"
+        except OSError as e:  # EAI_SYSTEM: Python raises the errno itself
+            code, message = socket.EAI_SYSTEM, os.strerror(e.errno or 0)
+        if code in _PERMANENT_GAI or retries == 0:
+            raise ConfigValueError("endpoint-resolve", text, message)
+        if retries > 0:
+            retries -= 1
+        warn(f"{message}: `{text}'. Trying again in {timeout_us / 1_000_000:.2f} seconds...")
+        sleep(timeout_us / 1_000_000)
+        timeout_us = min(20_000_000, timeout_us * 6 // 5)
+    family, _type, _proto, _name, sockaddr = results[0]
+    if family not in (socket.AF_INET, socket.AF_INET6):
+        raise ConfigValueError("endpoint-family", text)
+    return _endpoint_from_sockaddr(family, sockaddr)
+
+
+# --- key files -----------------------------------------------------------------------------
+
+
+def read_key_file(path: str) -> bytes:
+    """A `private-key`/`preshared-key` file: 44 base64 characters, then only whitespace.
+
+    An empty regular file or /dev/null is the all-zero key (it removes the key). Works on
+    pipes and FIFOs (`<(echo KEY)`, /dev/stdin): the file is read as a stream, never sought.
+    """
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+    except OSError as e:
+        raise KeyFileError("open", errno=e.errno or 0) from None
+    with os.fdopen(fd, "rb", buffering=0) as f:
+        head, failed = _read_upto(f, KEY_B64_LEN)
+        if len(head) < KEY_B64_LEN:
+            if not failed and head == b"" and _at_offset_zero(fd):
+                return ZERO_KEY
+            raise KeyFileError("length")
+        while True:
+            chunk, failed = _read_upto(f, 4096)
+            if failed:
+                raise KeyFileError("read", errno=failed)
+            if not chunk:
+                break
+            for byte in chunk:
+                if chr(byte) not in C_SPACE:
+                    raise KeyFileError("trailing", bytes([byte]).decode("utf-8", "surrogateescape"))
+    # The C tool reads the key as a C string: a NUL ends it early (and it then fails).
+    text = head.split(b"\0", 1)[0].decode("utf-8", "surrogateescape")
+    return parse_key(text)
+
+
+def _read_upto(f, n: int) -> tuple[bytes, int]:
+    """Read until n bytes or EOF; returns (data, errno of a failed read or 0)."""
+    data = b""
+    while len(data) < n:
+        try:
+            chunk = f.read(n - len(data))
+        except OSError as e:
+            return data, e.errno or 1
+        if not chunk:
+            break
+        data += chunk
+    return data, 0
+
+
+def _at_offset_zero(fd: int) -> bool:
+    # ftell() == 0: true for an empty file or /dev/null; a pipe cannot tell (ESPIPE).
+    try:
+        return os.lseek(fd, 0, os.SEEK_CUR) == 0
+    except OSError:
+        return False
+
+
+# --- config files --------------------------------------------------------------------------
+
+
+def decode_config(data: bytes) -> str:
+    """A config file's bytes → the text these parsers take.
+
+    Read files as bytes (or with newline="") and decode here: text-mode universal newlines
+    would turn a lone CR into a line break, which neither wg nor wg-quick does, and
+    surrogateescape keeps undecodable bytes so that messages echo them unchanged.
+    """
+    return data.decode("utf-8", "surrogateescape")
+
+
+@dataclass
+class _ParseState:
+    device: WgDevice
+    section: str = ""   # "", "interface" or "peer"
+    peer_lines: list[int] = field(default_factory=list)
+
+
+def config_lines(text: str) -> list[str]:
+    """The file's lines as the C tool's getline sees them (split on LF only; a NUL ends one)."""
+    return [line.split("\0", 1)[0] for line in text.split("\n")]
+
+
+def parse_wg_config(text: str, append: bool = False, *, warn: Warn | None = None) -> WgDevice:
+    """A `wg setconf/addconf/syncconf` file → the change it asks for.
+
+    With `append` False (setconf, syncconf) the change replaces the peers and sets the
+    private key, listen port and fwmark even when the file leaves them out (zero key,
+    port 0, fwmark 0), as the C tool sends them. Every peer replaces its allowed IPs.
+    Raises at the first bad line (ConfigLineError / ConfigValueError with `lineno`).
+    """
+    state = _ParseState(WgDevice(replace_peers=not append))
+    if not append:
+        state.device.private_key, state.device.listen_port, state.device.fwmark = ZERO_KEY, 0, 0
+    for lineno, raw in enumerate(config_lines(text), start=1):
+        line = strip_spaces(raw.partition("#")[0])
+        if not line:
+            continue
+        try:
+            _process_line(state, line, lineno, warn)
+        except ConfigValueError as e:
+            e.lineno = lineno
+            raise
+    for peer, lineno in zip(state.device.peers, state.peer_lines):
+        if peer.public_key is None:
+            raise ConfigValueError("missing-public-key", lineno=lineno)
+    return state.device
+
+
+def _key_value(line: str, key: str) -> str | None:
+    """The value after `key=` (case-insensitive); None unless the line has a non-empty value."""
+    prefix = key + "="
+    if len(line) > len(prefix) and line[: len(prefix)].lower() == prefix.lower():
+        return line[len(prefix) :]
+    return None
+
+
+def _process_line(state: _ParseState, line: str, lineno: int, warn: Warn | None) -> None:
+    lowered = line.lower()
+    if lowered == "[interface]":
+        state.section = "interface"
+        return
+    if lowered == "[peer]":
+        # public_key None marks "not given yet"; checked once the file is read.
+        state.device.peers.append(WgPeer(public_key=None, replace_allowed_ips=True))  # type: ignore[arg-type]
+        state.peer_lines.append(lineno)
+        state.section = "peer"
+        return
+    handlers = _INTERFACE_KEYS if state.section == "interface" else _PEER_KEYS if state.section == "peer" else ()
+    for key, apply in handlers:
+        value = _key_value(line, key)
+        if value is not None:
+            apply(state, value, warn)
+            return
+    raise ConfigLineError(line, lineno)
+
+
+def _set_listen_port(state: _ParseState, value: str, warn: Warn | None) -> None:
+    state.device.listen_port = parse_port(value)
+
+
+def _set_fwmark(state: _ParseState, value: str, warn: Warn | None) -> None:
+    state.device.fwmark = parse_fwmark(value)
+
+
+def _set_private_key(state: _ParseState, value: str, warn: Warn | None) -> None:
+    state.device.private_key = parse_key(value)
+
+
+def _set_endpoint(state: _ParseState, value: str, warn: Warn | None) -> None:
+    state.device.peers[-1].endpoint = resolve_endpoint(value, warn=warn)
+
+
+def _set_public_key(state: _ParseState, value: str, warn: Warn | None) -> None:
+    state.device.peers[-1].public_key = parse_key(value)
+
+
+def _add_allowed_ips(state: _ParseState, value: str, warn: Warn | None) -> None:
+    state.device.peers[-1].allowed_ips.extend(parse_allowed_ips(value, warn))
+
+
+def _set_keepalive(state: _ParseState, value: str, warn: Warn | None) -> None:
+    state.device.peers[-1].persistent_keepalive_interval = parse_keepalive(value)
+
+
+def _set_preshared_key(state: _ParseState, value: str, warn: Warn | None) -> None:
+    state.device.peers[-1].preshared_key = parse_key(value)
+
+
+# In config.c's order: the first key whose `Key=` prefixes the line wins.
+_INTERFACE_KEYS = (("ListenPort", _set_listen_port), ("FwMark", _set_fwmark),
+                   ("PrivateKey", _set_private_key))
+_PEER_KEYS = (("Endpoint", _set_endpoint), ("PublicKey", _set_public_key),
+              ("AllowedIPs", _add_allowed_ips), ("PersistentKeepalive", _set_keepalive),
+              ("PresharedKey", _set_preshared_key))
+
+
+# --- `wg set` arguments --------------------------------------------------------------------
+
+
+def parse_set_args(argv: list[str], *, warn: Warn | None = None) -> WgDevice:
+    """The tokens after `wg set <interface>` → the change they ask for (never replace_peers).
+
+    Device options are accepted only before the first `peer`; a token out of place, or
+    one missing its value, is ConfigValueError("argument", token).
+    """
+    device = WgDevice()
+    peer: WgPeer | None = None
+    i = 0
+    while i < len(argv):
+        token = argv[i]
+        if token == "remove" and peer is not None:
+            peer.remove = True
+            i += 1
+            continue
+        if i + 1 >= len(argv):
+            raise ConfigValueError("argument", token)
+        value = argv[i + 1]
+        if token == "peer":
+            peer = WgPeer(public_key=parse_key(value))
+            device.peers.append(peer)
+        elif not _apply_set_option(device, peer, token, value, warn):
+            raise ConfigValueError("argument", token)
+        i += 2
+    return device
+
+
+def _apply_set_option(device: WgDevice, peer: WgPeer | None, token: str, value: str,
+                      warn: Warn | None) -> bool:
+    """Apply one `<option> <value>` pair; False if `token` is not an option here."""
+    if peer is None:
+        if token == "listen-port":
+            device.listen_port = parse_port(value)
+        elif token == "fwmark":
+            device.fwmark = parse_fwmark(value)
+        elif token == "private-key":
+            device.private_key = read_key_file(value)
+        else:
+            return False
+        return True
+    if token == "endpoint":
+        peer.endpoint = resolve_endpoint(value, warn=warn)
+    elif token == "allowed-ips":
+        peer.allowed_ips.extend(parse_allowed_ips(strip_spaces(value), warn))
+        peer.replace_allowed_ips = True
+    elif token == "persistent-keepalive":
+        peer.persistent_keepalive_interval = parse_keepalive(value)
+    elif token == "preshared-key":
+        peer.preshared_key = read_key_file(value)
+    else:
+        return False
+    return True
+
+
+# --- wg-quick's view -----------------------------------------------------------------------
+
+
+@dataclass
+class QuickConfig:
+    """What wg-quick's parse_options takes from a config file; `wg_text` is the rest.
+
+    `wg_text` is what `wg-quick strip` prints before its final newline: every line that is
+    not a wg-quick key of the [Interface] section, with its leading and trailing blanks
+    trimmed and NUL bytes dropped (bash `read -r`), each followed by a newline.
+    """
+
+    addresses: list[str] = field(default_factory=list)
+    dns: list[str] = field(default_factory=list)
+    dns_search: list[str] = field(default_factory=list)
+    mtu: int | None = None
+    table: str | None = None
+    pre_up: list[str] = field(default_factory=list)
+    post_up: list[str] = field(default_factory=list)
+    pre_down: list[str] = field(default_factory=list)
+    post_down: list[str] = field(default_factory=list)
+    save_config: bool = False
+    wg_text: str = ""
+
+
+# [[:space:]] in the C locale, which wg-quick runs under (LC_ALL=C).
+_BASH_SPACE = " \t\n\v\f\r"
+# `read` with the default IFS trims these (IFS whitespace), and only these.
+_IFS_SPACE = " \t\n"
+_NAMESERVER = re.compile(r"[0-9.]+|.*:.*", re.DOTALL)
+_LIST_KEYS = {"preup": "pre_up", "postup": "post_up", "predown": "pre_down", "postdown": "post_down"}
+
+
+def bash_read_lines(text: str) -> list[str]:
+    """The lines `while read -r line || [[ -n $line ]]` yields: NULs dropped, blanks trimmed."""
+    pieces = text.replace("\0", "").split("\n")
+    last = pieces.pop()  # text after the final newline: read only if non-blank
+    lines = [p.strip(_IFS_SPACE) for p in pieces]
+    if last.strip(_IFS_SPACE):
+        lines.append(last.strip(_IFS_SPACE))
+    return lines
+
+
+def _split_list(value: str) -> list[str]:
+    # ${value//,/ } unquoted: commas become spaces, then IFS word splitting.
+    # Pathname expansion of the unquoted words is not reproduced (addresses have no globs).
+    return [word for word in re.split(r"[ \t\n]+", value.replace(",", " ")) if word]
+
+
+def parse_quick_config(text: str) -> QuickConfig:
+    """A wg-quick config file's text → its wg-quick keys and the config left for `wg`.
+
+    Keys are those of REFERENCE.md §2.3, recognised (case-insensitively) only inside
+    [Interface]; repeated list keys accumulate, MTU/Table/SaveConfig keep the last.
+    Raises QuickConfigError for a SaveConfig that is not true/false (any case, since
+    wg-quick compares with nocasematch on) and for an MTU that is not a number.
+    """
+    quick = QuickConfig()
+    in_interface = False
+    kept: list[str] = []
+    for line in bash_read_lines(text):
+        stripped = line.partition("#")[0]
+        key = stripped.partition("=")[0].strip(_BASH_SPACE).lower()
+        value = stripped.partition("=")[2] if "=" in stripped else stripped
+        value = value.strip(_BASH_SPACE)
+        if key.startswith("["):
+            in_interface = key == "[interface]"
+        if in_interface and _take_quick_key(quick, key, value):
+            continue
+        kept.append(line + "\n")
+    quick.wg_text = "".join(kept)
+    return quick
+
+
+def _take_quick_key(quick: QuickConfig, key: str, value: str) -> bool:
+    """Record one wg-quick key of [Interface]; False if `key` is not one (the line stays)."""
+    if key == "address":
+        quick.addresses.extend(_split_list(value))
+    elif key == "dns":
+        for item in _split_list(value):
+            (quick.dns if _NAMESERVER.fullmatch(item) else quick.dns_search).append(item)
+    elif key == "mtu":
+        quick.mtu = _parse_mtu(value)
+    elif key == "table":
+        quick.table = value or None
+    elif key in _LIST_KEYS:
+        getattr(quick, _LIST_KEYS[key]).append(value)
+    elif key == "saveconfig":
+        if value.lower() not in ("true", "false"):
+            raise QuickConfigError("bool", value)
+        quick.save_config = value.lower() == "true"
+    else:
+        return False
+    return True
+
+
+def _parse_mtu(value: str) -> int | None:
+    """MTU as `ip link set mtu` reads it (strtoul base 0: decimal, 0x hex, 0 octal); "" is unset."""
+    if value == "":
+        return None
+    low = value.lower()
+    if low.startswith("0x") and _all_digits(low[2:], "0123456789abcdef"):
+        return int(low[2:], 16)
+    if low.startswith("0") and _all_digits(low, "01234567"):
+        return int(low, 8)
+    if _all_digits(value):
+        return int(value)
+    raise QuickConfigError("mtu", value)
