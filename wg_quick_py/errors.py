@@ -1,0 +1,94 @@
+"""wg-quick's typed errors: data inside, words in `render()` (the CLI edge).
+
+Two kinds exist, as in the real bash tool: a *die* (wg-quick itself refuses: the message is
+printed as `wg-quick: <message>` and the exit status is 1), and a *failed step* (a command
+it ran, or the netlink request standing in for one, failed: the status is that command's own,
+as `set -e` would propagate it in the real tool).
+"""
+
+from __future__ import annotations
+
+import os
+
+from wg_py.errors import WgError
+
+
+class QuickError(WgError):
+    """Root of the errors wg-quick raises on purpose."""
+
+    status = 1
+
+
+class ConfigMissing(QuickError):
+    def __init__(self, path: str) -> None:
+        super().__init__(path)
+        self.path = path
+
+
+class BadConfigName(QuickError):
+    pass
+
+
+class NotBool(QuickError):
+    def __init__(self, value: str) -> None:
+        super().__init__(value)
+        self.value = value
+
+
+class AlreadyExists(QuickError):
+    def __init__(self, interface: str) -> None:
+        super().__init__(interface)
+        self.interface = interface
+
+
+class NotWireGuard(QuickError):
+    def __init__(self, interface: str) -> None:
+        super().__init__(interface)
+        self.interface = interface
+
+
+class SaveFailed(QuickError):
+    """`stage` is "write" or "move"."""
+
+    def __init__(self, stage: str) -> None:
+        super().__init__(stage)
+        self.stage = stage
+
+
+class StepFailed(QuickError):
+    """A step of up/down/save failed.
+
+    `step` is the step as its `[#]` line shows it; `status` the exit status to return (the
+    failing program's, or 2 where `ip` would have failed); `errno` for netlink/OS failures;
+    `reported` is True when the failing program already printed its own error.
+    """
+
+    def __init__(self, step: str, status: int, errno: int = 0, reported: bool = False,
+                 detail: str = "") -> None:
+        super().__init__(step, status, errno)
+        self.step, self.status, self.errno = step, status, errno
+        self.reported, self.detail = reported, detail
+
+
+def render(error: QuickError) -> str | None:
+    """The one line (without the program prefix) to print for `error`, or None for nothing."""
+    match error:
+        case ConfigMissing(path=p):
+            return f"`{p}' does not exist"
+        case BadConfigName():
+            return "The config file must be a valid interface name, followed by .conf"
+        case NotBool(value=v):
+            return f"`{v}' is neither true nor false"
+        case AlreadyExists(interface=i):
+            return f"`{i}' already exists"
+        case NotWireGuard(interface=i):
+            return f"`{i}' is not a WireGuard interface"
+        case SaveFailed(stage="write"):
+            return "Could not write configuration file"
+        case SaveFailed():
+            return "Could not move configuration file"
+        case StepFailed(step=s, errno=e, detail=d) if e:
+            return f"`{s}' failed: {d or os.strerror(e)}"
+        case StepFailed(step=s, status=st, detail=d):
+            return f"`{s}' failed{': ' + d if d else ''} (exit status {st})"
+    return str(error)

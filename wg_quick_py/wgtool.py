@@ -1,0 +1,89 @@
+"""Talking to the interface through `wg`, as the real wg-quick does.
+
+We run wg-py's own `wg` (this interpreter, `-m wg_py`), so kernel links and userspace engines
+are reached the same way the user's `wg` reaches them. The lines announced are the ones the
+real tool prints (`[#] wg setconf wg0 /dev/fd/63`); queries are silent, as its are.
+`WG_QUICK_WG` may name another wg program (for instance /usr/bin/wg).
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import sys
+from dataclasses import dataclass, field
+
+from wg_quick_py import proc
+from wg_quick_py.errors import StepFailed
+
+
+def wg_argv() -> list[str]:
+    override = os.environ.get("WG_QUICK_WG")
+    if override:
+        return shlex.split(override)
+    return [sys.executable, "-m", "wg_py"]
+
+
+def setconf(ifname: str, text: str) -> None:
+    """`wg setconf IF /dev/fd/63` with `text` (the stripped config) behind that descriptor."""
+    with proc.substitution(text) as path:
+        shown = f"wg setconf {ifname} {path}"
+        proc.announce(shown)
+        status = proc.call([*wg_argv(), "setconf", ifname, path], pass_fds=(int(path.rsplit("/", 1)[1]),))
+    if status != 0:
+        raise StepFailed(shown, status, reported=True)
+
+
+def set_fwmark(ifname: str, mark: int) -> None:
+    proc.run([*wg_argv(), "set", ifname, "fwmark", str(mark)], shown=f"wg set {ifname} fwmark {mark}")
+
+
+def showconf(ifname: str) -> str:
+    shown = f"wg showconf {ifname}"
+    proc.announce(shown)
+    status, out = proc.capture([*wg_argv(), "showconf", ifname])
+    if status != 0:
+        raise StepFailed(shown, status, reported=True)
+    return out
+
+
+def interfaces() -> list[str]:
+    """`wg show interfaces`, split (empty when it fails)."""
+    _status, out = proc.capture([*wg_argv(), "show", "interfaces"])
+    return out.split()
+
+
+@dataclass
+class Dump:
+    """What up/down need from `wg show IF dump`."""
+
+    fwmark: int | None = None                      # None: off
+    endpoints: list[str] = field(default_factory=list)
+    allowed_ips: list[str] = field(default_factory=list)
+
+    @property
+    def has_default_route(self) -> bool:
+        return any(p.endswith("/0") for p in self.allowed_ips)
+
+
+def dump(ifname: str) -> Dump | None:
+    """Parse `wg show IF dump`; None when the interface cannot be read."""
+    status, out = proc.capture([*wg_argv(), "show", ifname, "dump"])
+    if status != 0:
+        return None
+    lines = out.splitlines()
+    if not lines:
+        return None
+    result = Dump()
+    head = lines[0].split("\t")
+    if len(head) >= 4 and head[3] not in ("off", "0"):
+        result.fwmark = int(head[3], 0)
+    for line in lines[1:]:
+        fields = line.split("\t")
+        if len(fields) < 4:
+            continue
+        if fields[2] != "(none)":
+            result.endpoints.append(fields[2])
+        if fields[3] != "(none)":
+            result.allowed_ips += [p for p in fields[3].split(",") if p]
+    return result
