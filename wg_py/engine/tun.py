@@ -1,0 +1,96 @@
+"""The TUN device: created like wireguard-go 0.0.20220316 creates it on Linux.
+
+wireguard-go opens `/dev/net/tun` with IFF_TUN and *without* IFF_NO_PI (its source calls
+this the "TUN status hack"), so every packet read or written carries the 4-byte
+packet-information header (`flags`, `proto`). `ip -d link show` of its interface says
+`tun type tun pi on vnet_hdr off`; ours says the same. The link gets MTU 1420
+(`device.DefaultMTU`) and keeps the kernel's defaults otherwise (txqueuelen 500,
+POINTOPOINT,MULTICAST,NOARP, down until someone sets it up).
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import socket
+import struct
+
+DEFAULT_MTU = 1420          # wireguard-go device.DefaultMTU: 1500 - 80 bytes of overhead
+PI_LEN = 4                  # struct tun_pi: __u16 flags, __be16 proto
+
+TUNSETIFF = 0x400454CA
+TUNGETIFF = 0x800454D2
+IFF_TUN = 0x0001
+IFF_NO_PI = 0x1000
+SIOCGIFMTU = 0x8921
+SIOCSIFMTU = 0x8922
+SIOCGIFINDEX = 0x8933
+SIOCGIFFLAGS = 0x8913
+IFF_UP = 0x1
+IFNAMSIZ = 16
+
+# Packet-information headers for writes, by IP version nibble (proto is big-endian).
+PI_IPV4 = struct.pack("!HH", 0, 0x0800)
+PI_IPV6 = struct.pack("!HH", 0, 0x86DD)
+
+
+class TunError(OSError):
+    """Creating or configuring the TUN device failed (carries the OS errno)."""
+
+
+def _ifreq(name: str, fmt: str = "", *values) -> bytes:
+    return struct.pack(f"{IFNAMSIZ}s{fmt}", name.encode(), *values).ljust(40, b"\0")
+
+
+def create_tun(name: str, mtu: int = DEFAULT_MTU) -> tuple[int, str]:
+    """Create (or attach to) TUN `name`, set its MTU; returns (fd, the name the kernel gave).
+
+    The fd is non-blocking and close-on-exec. Raises OSError from the kernel as is
+    (EBUSY when another process holds a TUN of that name in this namespace).
+    """
+    if len(name.encode()) >= IFNAMSIZ or not name:
+        raise OSError(22, "Invalid argument")
+    fd = os.open("/dev/net/tun", os.O_RDWR | os.O_CLOEXEC | os.O_NONBLOCK)
+    try:
+        result = fcntl.ioctl(fd, TUNSETIFF, _ifreq(name, "H", IFF_TUN))
+        real_name = result[:IFNAMSIZ].split(b"\0", 1)[0].decode()
+        set_mtu(real_name, mtu)
+    except OSError:
+        os.close(fd)
+        raise
+    return fd, real_name
+
+
+def adopt_tun(fd: int) -> str:
+    """Adopt an inherited TUN fd (WG_TUN_FD); make it non-blocking; return its name."""
+    os.set_blocking(fd, False)
+    os.set_inheritable(fd, False)
+    return tun_name(fd)
+
+
+def tun_name(fd: int) -> str:
+    """The interface name a TUN fd is attached to; raises OSError (EBADFD) once it is gone."""
+    result = fcntl.ioctl(fd, TUNGETIFF, bytes(40))
+    return result[:IFNAMSIZ].split(b"\0", 1)[0].decode()
+
+
+def _ioctl_sock(name: str, request: int, fmt: str, *values) -> bytes:
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        return fcntl.ioctl(s.fileno(), request, _ifreq(name, fmt, *values))
+
+
+def set_mtu(name: str, mtu: int) -> None:
+    _ioctl_sock(name, SIOCSIFMTU, "i", mtu)
+
+
+def get_mtu(name: str) -> int:
+    return struct.unpack_from("i", _ioctl_sock(name, SIOCGIFMTU, "i", 0), IFNAMSIZ)[0]
+
+
+def get_ifindex(name: str) -> int:
+    return struct.unpack_from("i", _ioctl_sock(name, SIOCGIFINDEX, "i", 0), IFNAMSIZ)[0]
+
+
+def is_up(name: str) -> bool:
+    flags = struct.unpack_from("H", _ioctl_sock(name, SIOCGIFFLAGS, "H", 0), IFNAMSIZ)[0]
+    return bool(flags & IFF_UP)

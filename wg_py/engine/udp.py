@@ -1,0 +1,264 @@
+"""The UDP side of the engine: one IPv4 and one IPv6 (V6ONLY) socket on the same port.
+
+What the data path gets from here, and why:
+- `recv_batch` drains a socket into preallocated buffers, up to a budget per wake-up,
+  with UDP GRO on: one recvmsg can carry up to 64 equal-size datagrams from one sender,
+  which we split by the `UDP_GRO` cmsg's segment size (system calls, not crypto, bound a
+  Python data path).
+- `send_batch` sends runs of equal-size datagrams to one endpoint with UDP GSO: one
+  sendmsg with a `UDP_SEGMENT` cmsg, the payloads gathered straight from their buffers.
+- 4 MiB send and receive buffers (SO_*BUFFORCE, we are root): without them the inner TCP
+  sees tens of thousands of drops-and-retransmits per run on this machine.
+- Sticky source addresses: IP_PKTINFO / IPV6_RECVPKTINFO tell us which local address a
+  peer wrote to; replies go out from that address (wireguard-go and the kernel do this),
+  so a multi-homed host answers from the address the peer knows.
+- `fwmark` is SO_MARK on both sockets; wg-quick's default-route rules depend on it.
+"""
+
+from __future__ import annotations
+
+import errno
+import select
+import socket
+import struct
+
+SOL_UDP = 17
+UDP_SEGMENT = 103
+UDP_GRO = 104
+SO_SNDBUFFORCE = 32
+SO_RCVBUFFORCE = 33
+SO_MARK = 36
+IP_PKTINFO = 8
+IPV6_RECVPKTINFO = 49
+IPV6_PKTINFO = 50
+SOCKET_BUFFER = 4 << 20
+
+GRO_BUFFER = 65536 + 512        # one GRO super-datagram (≤ 64 KiB of payload)
+RECV_SLOTS = 48                 # buffers per socket; also the recvmsg budget per wake-up
+GSO_MAX_SEGMENTS = 64           # kernel UDP_MAX_SEGMENTS on older kernels
+GSO_MAX_BYTES = 65000           # stay under the 64 KiB IP datagram limit with headers
+_ANC_SIZE = socket.CMSG_SPACE(20) + socket.CMSG_SPACE(4) + 64
+_U16 = struct.Struct("=H")
+_I32 = struct.Struct("=i")
+
+
+class BindError(OSError):
+    """The listen port could not be bound (the UAPI reports it as EADDRINUSE)."""
+
+
+def _tune(sock: socket.socket, fwmark: int) -> None:
+    sock.setblocking(False)
+    for opt, fallback in ((SO_RCVBUFFORCE, socket.SO_RCVBUF), (SO_SNDBUFFORCE, socket.SO_SNDBUF)):
+        try:
+            sock.setsockopt(socket.SOL_SOCKET, opt, SOCKET_BUFFER)
+        except PermissionError:
+            sock.setsockopt(socket.SOL_SOCKET, fallback, SOCKET_BUFFER)
+    if fwmark:
+        sock.setsockopt(socket.SOL_SOCKET, SO_MARK, fwmark)
+    try:
+        sock.setsockopt(SOL_UDP, UDP_GRO, 1)
+    except OSError:
+        pass  # pre-5.0 kernels: plain datagrams, split size is then the whole datagram
+
+
+def _open_v4(port: int, fwmark: int) -> socket.socket:
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM | socket.SOCK_CLOEXEC)
+    try:
+        _tune(s, fwmark)
+        s.setsockopt(socket.IPPROTO_IP, IP_PKTINFO, 1)
+        s.bind(("0.0.0.0", port))
+    except OSError:
+        s.close()
+        raise
+    return s
+
+
+def _open_v6(port: int, fwmark: int) -> socket.socket:
+    s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM | socket.SOCK_CLOEXEC)
+    try:
+        s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+        _tune(s, fwmark)
+        s.setsockopt(socket.IPPROTO_IPV6, IPV6_RECVPKTINFO, 1)
+        s.bind(("::", port))
+    except OSError:
+        s.close()
+        raise
+    return s
+
+
+class RecvBuffers:
+    """Preallocated receive buffers for one socket: RECV_SLOTS × one GRO datagram."""
+
+    def __init__(self) -> None:
+        self.mem = bytearray(GRO_BUFFER * RECV_SLOTS)
+        self.view = memoryview(self.mem)
+        self.slots = [[self.view[i * GRO_BUFFER:(i + 1) * GRO_BUFFER]] for i in range(RECV_SLOTS)]
+
+
+class UdpBind:
+    """The pair of sockets for one listen port; replaced whole when the port changes."""
+
+    def __init__(self, port: int, fwmark: int = 0) -> None:
+        self.v4, self.v6, self.port = self._open_pair(port, fwmark)
+        self.fwmark = fwmark
+        self.gso = True
+        self.sticky: dict[tuple, list] = {}     # endpoint -> [pktinfo cmsg] for replies
+        self._bufs = {id(s): RecvBuffers() for s in self.sockets()}
+
+    @staticmethod
+    def _open_pair(port: int, fwmark: int) -> tuple[socket.socket, socket.socket | None, int]:
+        tries = 100 if port == 0 else 1
+        last: OSError | None = None
+        for _ in range(tries):
+            try:
+                v4 = _open_v4(port, fwmark)
+            except OSError as e:
+                raise BindError(e.errno, e.strerror) from e
+            bound = v4.getsockname()[1]
+            try:
+                v6 = _open_v6(bound, fwmark)
+            except OSError as e:
+                if e.errno == errno.EAFNOSUPPORT:
+                    return v4, None, bound
+                v4.close()
+                last = e
+                if e.errno == errno.EADDRINUSE and port == 0:
+                    continue  # the random v4 port is taken on v6: pick another
+                raise BindError(e.errno, e.strerror) from e
+            return v4, v6, bound
+        assert last is not None
+        raise BindError(last.errno, last.strerror)
+
+    def sockets(self) -> list[socket.socket]:
+        return [s for s in (self.v4, self.v6) if s is not None]
+
+    def close(self) -> None:
+        for s in self.sockets():
+            s.close()
+
+    def set_mark(self, fwmark: int) -> None:
+        for s in self.sockets():
+            s.setsockopt(socket.SOL_SOCKET, SO_MARK, fwmark)
+        self.fwmark = fwmark
+
+    # ---- receive -------------------------------------------------------------------
+
+    def recv_batch(self, sock: socket.socket, out: list) -> None:
+        """Append (datagram view, endpoint) pairs to `out`, draining `sock` up to a budget.
+
+        The views point into buffers reused on the next call: consume them before that.
+        """
+        slots = self._bufs[id(sock)].slots
+        sticky = self.sticky
+        v4 = sock is self.v4
+        for slot in slots:
+            try:
+                nbytes, anc, _flags, addr = sock.recvmsg_into(slot, _ANC_SIZE)
+            except (BlockingIOError, InterruptedError):
+                return
+            except OSError:
+                continue  # ICMP-induced errors and the like: the next datagram is fine
+            view = slot[0]
+            segment = nbytes
+            for level, ctype, cdata in anc:
+                if level == SOL_UDP and ctype == UDP_GRO:
+                    segment = _I32.unpack(cdata[:4])[0] if len(cdata) >= 4 else _U16.unpack(cdata[:2])[0]
+                elif v4 and ctype == IP_PKTINFO and level == socket.IPPROTO_IP:
+                    # in_pktinfo: ifindex, spec_dst, addr; reply from addr (the address written to)
+                    src = [(socket.IPPROTO_IP, IP_PKTINFO, b"\0\0\0\0" + cdata[8:12] + b"\0\0\0\0")]
+                    if sticky.get(addr) != src:
+                        sticky[addr] = src
+                elif ctype == IPV6_PKTINFO and level == socket.IPPROTO_IPV6:
+                    src = [(socket.IPPROTO_IPV6, IPV6_PKTINFO, bytes(cdata[:20]))]
+                    if sticky.get(addr) != src:
+                        sticky[addr] = src
+            if segment <= 0 or segment >= nbytes:
+                out.append((view[:nbytes], addr))
+            else:
+                for off in range(0, nbytes, segment):
+                    out.append((view[off:min(off + segment, nbytes)], addr))
+        if len(sticky) > 4096:
+            sticky.clear()  # bound the cache; it refills from the next datagram of each peer
+
+    # ---- send ----------------------------------------------------------------------
+
+    def send_batch(self, datagrams: list) -> int:
+        """Send [(payload, endpoint)], equal-size runs to one endpoint as one GSO sendmsg.
+
+        Returns the number of datagrams dropped (no socket for the family, or errors).
+        """
+        dropped = 0
+        n = len(datagrams)
+        i = 0
+        while i < n:
+            data, addr = datagrams[i]
+            size = len(data)
+            j = i + 1
+            if self.gso and size:
+                cap = min(GSO_MAX_SEGMENTS, GSO_MAX_BYTES // size)
+                while j < n and j - i < cap:
+                    d2, a2 = datagrams[j]
+                    if a2 is not addr and a2 != addr:
+                        break
+                    l2 = len(d2)
+                    if l2 == size:
+                        j += 1
+                        continue
+                    if l2 < size:
+                        j += 1  # a shorter datagram may end a GSO run
+                    break
+            if j - i == 1:
+                dropped += self._send_one(data, addr)
+            else:
+                dropped += self._send_gso(datagrams, i, j, size, addr)
+            i = j
+        return dropped
+
+    def _sock_for(self, addr: tuple) -> socket.socket | None:
+        return self.v4 if len(addr) == 2 else self.v6
+
+    def _send_one(self, data, addr) -> int:
+        sock = self._sock_for(addr)
+        if sock is None:
+            return 1
+        anc = self.sticky.get(addr, ())
+        return self._sendmsg(sock, [data], anc, addr, 1)
+
+    def _send_gso(self, datagrams, i, j, size, addr) -> int:
+        sock = self._sock_for(addr)
+        if sock is None:
+            return j - i
+        anc = [(SOL_UDP, UDP_SEGMENT, _U16.pack(size))]
+        sticky = self.sticky.get(addr)
+        if sticky:
+            anc = anc + sticky
+        buffers = [d for d, _a in datagrams[i:j]]
+        try:
+            return self._sendmsg(sock, buffers, anc, addr, j - i, raise_gso=True)
+        except OSError:
+            # EIO/EINVAL: the path cannot take this GSO send (e.g. segment > route MTU);
+            # send this run one by one and stop trying GSO on this bind.
+            self.gso = False
+            return sum(self._send_one(d, a) for d, a in datagrams[i:j])
+
+    def _sendmsg(self, sock, buffers, anc, addr, count, raise_gso=False) -> int:
+        for _attempt in range(3):
+            try:
+                sock.sendmsg(buffers, anc, 0, addr)
+                return 0
+            except BlockingIOError:
+                # Socket buffer full: wait briefly for room rather than drop (the inner
+                # TCP would see the loss); wireguard-go blocks here the same way.
+                select.select([], [sock], [], 0.05)
+            except InterruptedError:
+                continue
+            except OSError as e:
+                if anc and e.errno == errno.EINVAL and addr in self.sticky:
+                    # The local address we replied from is gone: forget it, try without.
+                    del self.sticky[addr]
+                    anc = [c for c in anc if c[0] == SOL_UDP]
+                    continue
+                if raise_gso and e.errno in (errno.EIO, errno.EINVAL, errno.EMSGSIZE):
+                    raise
+                return count
+        return count
