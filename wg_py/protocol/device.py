@@ -1,0 +1,786 @@
+"""`Device`: a complete WireGuard interface as a sans-IO state machine.
+
+For adapter authors (the engine) -- what to call and what to drain:
+
+    device = Device(clock, rng, mtu=1420)   # clock.monotonic()/clock.wall(), rng.randbytes(n)
+    device.apply(change)                    # a parsed UAPI `set` (wg_py.model.WgDevice); atomic:
+                                            #   raises wg_py.errors.UapiError(errno) and changes
+                                            #   nothing if any part is invalid
+    device.snapshot()                       # a WgDevice for UAPI `get`
+    device.listen_port / device.fwmark      # what was asked for; bind / SO_MARK accordingly,
+    device.set_bound_port(port)             #   then report the port actually bound
+    device.set_up(True / False)             # link up/down; nothing is sent or accepted while down
+    device.mtu = new_mtu                    # when the TUN MTU changes (used for padding)
+
+    # Inputs (call from one thread; each may produce output):
+    device.receive_datagrams([(udp_payload, addr), ...])   # addr exactly as recvfrom gives it
+    device.send_packets([ip_packet, ...])                  # plaintext read from the TUN
+    device.tick()                                          # when next_deadline() is reached
+
+    # After every input call, drain:
+    device.take_datagrams()  -> [(udp_payload, addr), ...]  # sendto each; one peer's are consecutive
+    device.take_packets()    -> [ip_packet, ...]            # write each to the TUN
+    device.next_deadline()   -> monotonic time or None      # when to call tick() next
+
+`addr` is opaque to the core (it is stored as a peer's endpoint and handed back).
+`stats` counts dropped packets by reason. The core never blocks, sleeps, reads the
+clock or draws randomness except through the injected `clock` and `rng`.
+
+Behaviour follows wireguard-go (device/{send,receive,timers,peer,noise-protocol}.go):
+handshake messages are checked for mac1 before any DH; while the device is under load
+(more than `under_load_threshold` handshake messages within a second, and for
+UNDER_LOAD_AFTER_TIME afterwards) a handshake message needs a valid mac2 (else a cookie
+reply is sent) and passes a per-source rate limiter. Transport data is decrypted, checked
+against the replay window, and only then may change the endpoint (roaming) or confirm a
+responder's next keypair. Timer semantics are wireguard-go's, one per peer (timers.py).
+"""
+
+from __future__ import annotations
+
+import errno
+import heapq
+import ipaddress
+import struct
+from collections import Counter
+from typing import Iterable
+
+from wg_py.errors import UapiError
+from wg_py.model import WgAllowedIP, WgDevice, WgPeer, endpoint_from_sockaddr, endpoint_to_sockaddr
+from wg_py.protocol import handshake as hs_mod
+from wg_py.protocol.allowedips import AllowedIPs
+from wg_py.protocol.constants import (
+    INITIATION_SIZE, KEEPALIVE_SIZE, MAX_PEERS, MAX_TIMER_HANDSHAKES, MESSAGE_COOKIE_REPLY,
+    MESSAGE_INITIATION, MESSAGE_RESPONSE, MESSAGE_TRANSPORT, PADDING_MULTIPLE, REJECT_AFTER_MESSAGES,
+    REJECT_AFTER_TIME, REKEY_AFTER_MESSAGES, REKEY_AFTER_TIME, REKEY_ON_RECEIVE_AGE, REKEY_TIMEOUT,
+    RESPONSE_SIZE, UNDER_LOAD_AFTER_TIME,
+)
+from wg_py.protocol.cookie import CookieChecker, source_bytes
+from wg_py.protocol.crypto import InvalidTag
+from wg_py.protocol.handshake import StaticIdentity
+from wg_py.protocol.keypair import Keypair
+from wg_py.protocol.messages import (
+    TRANSPORT_HEADER, pack_cookie_reply, pack_initiation, pack_response, unpack_cookie_reply,
+    unpack_initiation, unpack_response,
+)
+from wg_py.protocol.peer import Peer
+from wg_py.protocol.ratelimiter import RateLimiter
+from wg_py.protocol.timers import TIMER_NAMES
+
+_NONCE = struct.Struct("<4xQ")
+_ZEROS = bytes(PADDING_MULTIPLE)
+_KEY_LEN = 32
+# wireguard-go's UnderLoadQueueSize is 1024/8 handshake messages waiting; the core has no
+# queue, so "under load" is this many handshake messages within one second.
+UNDER_LOAD_THRESHOLD = 128
+
+
+def padding_size(size: int, mtu: int) -> int:
+    """Zero bytes to append to a plaintext (wireguard-go calculatePaddingSize)."""
+    if mtu == 0:
+        return -size % PADDING_MULTIPLE
+    last = size % mtu if size > mtu else size
+    padded = min(-(-last // PADDING_MULTIPLE) * PADDING_MULTIPLE, mtu)
+    return padded - last
+
+
+class Device:
+    """A sans-IO WireGuard device; see the module docstring for how to drive it."""
+
+    def __init__(self, clock, rng, mtu: int = 1420) -> None:
+        self.clock, self.rng, self.mtu = clock, rng, mtu
+        self.identity = StaticIdentity()
+        self.listen_port = 0
+        self.fwmark = 0
+        self._bound_port: int | None = None
+        self.up = False
+        self.peers: dict[bytes, Peer] = {}
+        self.allowed_ips = AllowedIPs()
+        self.cookie_checker = CookieChecker()
+        self.rate_limiter = RateLimiter()
+        self.stats: Counter[str] = Counter()
+        self.under_load_threshold = UNDER_LOAD_THRESHOLD
+        self._under_load_until = float("-inf")
+        self._load_window_start = float("-inf")
+        self._load_count = 0
+        self._keypairs_by_index: dict[int, Keypair] = {}
+        self._handshakes_by_index: dict[int, Peer] = {}
+        self._datagrams: list[tuple[bytes, tuple]] = []
+        self._packets: list[bytes] = []
+        self._heap: list[tuple[float, int, Peer, str]] = []
+        self._heap_seq = 0
+
+    # ======================================================================================
+    # Outputs
+    # ======================================================================================
+    def take_datagrams(self) -> list[tuple[bytes, tuple]]:
+        out, self._datagrams = self._datagrams, []
+        return out
+
+    def take_packets(self) -> list[bytes]:
+        out, self._packets = self._packets, []
+        return out
+
+    def next_deadline(self) -> float | None:
+        heap = self._heap
+        while heap:
+            when, _, peer, name = heap[0]
+            actual = getattr(peer.timers, name)
+            if actual == when and self.peers.get(peer.public_key) is peer:
+                return when
+            heapq.heappop(heap)
+            if actual is not None and actual > when and self.peers.get(peer.public_key) is peer:
+                self._schedule(actual, peer, name)
+        return None
+
+    # ======================================================================================
+    # Configuration
+    # ======================================================================================
+    @property
+    def public_key(self) -> bytes | None:
+        return self.identity.public
+
+    @property
+    def bound_port(self) -> int:
+        return self.listen_port if self._bound_port is None else self._bound_port
+
+    def set_bound_port(self, port: int) -> None:
+        """The engine reports the UDP port it actually bound (what `get` shows)."""
+        self._bound_port = port
+
+    def set_up(self, up: bool) -> None:
+        """Interface up: peers start (persistent keepalive sends at once). Down: all stop."""
+        if up == self.up:
+            return
+        self.up = up
+        now = self.clock.monotonic()
+        for peer in list(self.peers.values()):
+            if up:
+                self._start_peer(peer, now)
+                if peer.persistent_keepalive_interval > 0:
+                    self._send_keepalive(peer, now)
+            else:
+                self._stop_peer(peer)
+
+    def apply(self, change: WgDevice) -> None:
+        """Apply a UAPI `set` whole, or raise UapiError(errno) having changed nothing."""
+        self._validate(change)
+        now = self.clock.monotonic()
+        if change.private_key is not None:
+            self._set_private_key(change.private_key, now)
+        if change.listen_port is not None and change.listen_port != self.listen_port:
+            self.listen_port = change.listen_port
+            self._bound_port = None
+        if change.fwmark is not None:
+            self.fwmark = change.fwmark
+        if change.replace_peers:
+            for peer in list(self.peers.values()):
+                self._remove_peer(peer)
+        for peer_change in change.peers:
+            self._apply_peer(peer_change, now)
+
+    def _validate(self, change: WgDevice) -> None:
+        def bad(reason: str) -> UapiError:
+            return UapiError(errno.EINVAL, reason)
+
+        if change.private_key is not None and len(change.private_key) != _KEY_LEN:
+            raise bad("private_key")
+        if change.listen_port is not None and not 0 <= change.listen_port <= 0xFFFF:
+            raise bad("listen_port")
+        if change.fwmark is not None and not 0 <= change.fwmark <= 0xFFFFFFFF:
+            raise bad("fwmark")
+        own = self.identity.public
+        if change.private_key is not None:
+            own = StaticIdentity.from_private_bytes(change.private_key).public
+        keys = set() if change.replace_peers else {k for k in self.peers if k != own}
+        for p in change.peers:
+            if len(p.public_key) != _KEY_LEN:
+                raise bad("public_key")
+            if p.preshared_key is not None and len(p.preshared_key) != _KEY_LEN:
+                raise bad("preshared_key")
+            if p.persistent_keepalive_interval is not None and not 0 <= p.persistent_keepalive_interval <= 0xFFFF:
+                raise bad("persistent_keepalive_interval")
+            if p.protocol_version not in (1, None):
+                raise bad("protocol_version")
+            for a in p.allowed_ips:
+                if not isinstance(a.network, (ipaddress.IPv4Network, ipaddress.IPv6Network)):
+                    raise bad("allowed_ip")
+            if p.public_key == own:
+                continue
+            if p.remove:
+                keys.discard(p.public_key)
+            elif not (p.update_only and p.public_key not in keys):
+                keys.add(p.public_key)
+        if len(keys) > MAX_PEERS:
+            raise bad("too many peers")
+
+    def _set_private_key(self, raw: bytes, now: float) -> None:
+        identity = StaticIdentity.from_private_bytes(raw)
+        if identity.private_bytes == self.identity.private_bytes:
+            return
+        if identity.public is not None:
+            same = self.peers.get(identity.public)
+            if same is not None:
+                self._remove_peer(same)
+        self.identity = identity
+        self.cookie_checker.init(identity.public)
+        for peer in self.peers.values():
+            peer.handshake.precomputed_static_static = identity.static_static(peer.public_key)
+            self._expire_current_keypairs(peer, now)
+
+    def _apply_peer(self, change: WgPeer, now: float) -> None:
+        if change.public_key == self.identity.public:
+            return  # a peer with our own public key is ignored, as by wireguard-go
+        peer = self.peers.get(change.public_key)
+        if change.remove:
+            if peer is not None:
+                self._remove_peer(peer)
+            return
+        if peer is None:
+            if change.update_only:
+                return
+            peer = Peer(change.public_key, self.identity, self._schedule, self.rng)
+            self.peers[change.public_key] = peer
+        if change.preshared_key is not None:
+            peer.handshake.preshared_key = change.preshared_key
+        if change.endpoint is not None:
+            peer.endpoint = endpoint_to_sockaddr(change.endpoint)
+        keepalive_turned_on = False
+        if change.persistent_keepalive_interval is not None:
+            old = peer.persistent_keepalive_interval
+            peer.persistent_keepalive_interval = change.persistent_keepalive_interval
+            keepalive_turned_on = old == 0 and change.persistent_keepalive_interval != 0
+        if change.replace_allowed_ips:
+            self.allowed_ips.remove_by_owner(peer)
+        for allowed in change.allowed_ips:
+            if allowed.remove:
+                self.allowed_ips.remove(allowed.network, peer)
+            else:
+                self.allowed_ips.insert(allowed.network, peer)
+        if self.up:
+            self._start_peer(peer, now)
+            if keepalive_turned_on:
+                self._send_keepalive(peer, now)
+            self._send_staged(peer, now)
+
+    def snapshot(self) -> WgDevice:
+        """Everything UAPI `get` reports; peers in the order they were added."""
+        return WgDevice(
+            private_key=self.identity.private_bytes,
+            public_key=self.identity.public,
+            listen_port=self.bound_port,
+            fwmark=self.fwmark,
+            peers=[self._peer_snapshot(p) for p in self.peers.values()],
+        )
+
+    def _peer_snapshot(self, peer: Peer) -> WgPeer:
+        secs, nsecs = divmod(peer.last_handshake_ns, 1_000_000_000)
+        return WgPeer(
+            public_key=peer.public_key,
+            preshared_key=peer.handshake.preshared_key,
+            endpoint=endpoint_from_sockaddr(peer.endpoint) if peer.endpoint is not None else None,
+            persistent_keepalive_interval=peer.persistent_keepalive_interval,
+            allowed_ips=[WgAllowedIP(n) for n in self.allowed_ips.entries_for(peer)],
+            last_handshake_time_sec=secs,
+            last_handshake_time_nsec=nsecs,
+            rx_bytes=peer.rx_bytes,
+            tx_bytes=peer.tx_bytes,
+        )
+
+    # ======================================================================================
+    # Peer lifecycle (wireguard-go peer.go Start/Stop/ZeroAndFlushAll/ExpireCurrentKeypairs)
+    # ======================================================================================
+    def _start_peer(self, peer: Peer, now: float) -> None:
+        if peer.running:
+            return
+        peer.handshake.last_sent_handshake = now - (REKEY_TIMEOUT + 1)
+        peer.timers.start()
+        peer.running = True
+
+    def _stop_peer(self, peer: Peer) -> None:
+        peer.timers.stop()
+        self._zero_and_flush_all(peer)
+        peer.running = False
+
+    def _remove_peer(self, peer: Peer) -> None:
+        self.allowed_ips.remove_by_owner(peer)
+        self._stop_peer(peer)
+        del self.peers[peer.public_key]
+
+    def _zero_and_flush_all(self, peer: Peer) -> None:
+        for keypair in peer.keypairs.clear():
+            self._keypairs_by_index.pop(keypair.local_index, None)
+        self._forget_handshake_index(peer)
+        peer.handshake.clear()
+        peer.staged.clear()
+
+    def _expire_current_keypairs(self, peer: Peer, now: float) -> None:
+        self._forget_handshake_index(peer)
+        peer.handshake.clear()
+        peer.handshake.last_sent_handshake = now - (REKEY_TIMEOUT + 1)
+        for keypair in (peer.keypairs.current, peer.keypairs.next):
+            if keypair is not None:
+                keypair.expire_sending()
+
+    # ======================================================================================
+    # Indices (random, unique per device)
+    # ======================================================================================
+    def _new_index_for(self, peer: Peer):
+        def new_index() -> int:
+            while True:
+                index = int.from_bytes(self.rng.randbytes(4), "little")
+                if index not in self._keypairs_by_index and index not in self._handshakes_by_index:
+                    self._handshakes_by_index[index] = peer
+                    return index
+        return new_index
+
+    def _forget_handshake_index(self, peer: Peer) -> None:
+        index = peer.handshake.local_index
+        if index and self._handshakes_by_index.get(index) is peer:
+            del self._handshakes_by_index[index]
+        peer.handshake.local_index = 0
+
+    # ======================================================================================
+    # Timers
+    # ======================================================================================
+    def _schedule(self, when: float, peer: Peer, name: str) -> None:
+        self._heap_seq += 1
+        heapq.heappush(self._heap, (when, self._heap_seq, peer, name))
+        if len(self._heap) > 64 + 16 * len(self.peers):
+            self._rebuild_heap()
+
+    def _rebuild_heap(self) -> None:
+        entries = []
+        for peer in self.peers.values():
+            for name in TIMER_NAMES:
+                when = getattr(peer.timers, name)
+                if when is not None:
+                    self._heap_seq += 1
+                    entries.append((when, self._heap_seq, peer, name))
+        heapq.heapify(entries)
+        self._heap = entries
+
+    def tick(self) -> None:
+        """Run every timer due at clock.monotonic()."""
+        now = self.clock.monotonic()
+        while True:
+            deadline = self.next_deadline()
+            if deadline is None or deadline > now:
+                return
+            _, _, peer, name = heapq.heappop(self._heap)
+            setattr(peer.timers, name, None)  # no longer pending, as before an expiry runs
+            getattr(self, "_expire_" + name)(peer, now)
+
+    def _expire_retransmit_handshake(self, peer: Peer, now: float) -> None:
+        timers = peer.timers
+        if timers.handshake_attempts > MAX_TIMER_HANDSHAKES:
+            # Give up: drop what waited for a keypair, and wipe leftovers later.
+            timers.send_keepalive = None
+            peer.staged.clear()
+            timers.arm_zero_key_material_if_idle(now)
+            return
+        timers.handshake_attempts += 1
+        self._send_handshake_initiation(peer, now, is_retry=True)
+
+    def _expire_send_keepalive(self, peer: Peer, now: float) -> None:
+        self._send_keepalive(peer, now)
+        if peer.timers.need_another_keepalive:
+            peer.timers.need_another_keepalive = False
+            peer.timers.arm_send_keepalive(now)
+
+    def _expire_new_handshake(self, peer: Peer, now: float) -> None:
+        self._send_handshake_initiation(peer, now, is_retry=False)
+
+    def _expire_zero_key_material(self, peer: Peer, now: float) -> None:
+        self._zero_and_flush_all(peer)
+
+    def _expire_persistent_keepalive(self, peer: Peer, now: float) -> None:
+        if peer.persistent_keepalive_interval > 0:
+            self._send_keepalive(peer, now)
+
+    # ======================================================================================
+    # Sending
+    # ======================================================================================
+    def send_packets(self, packets: Iterable[bytes | memoryview]) -> None:
+        """Plaintext IP packets from the TUN: route by destination, encrypt or stage them."""
+        groups: dict[Peer, list[bytes]] = {}
+        lookup4, lookup6 = self.allowed_ips.lookup4, self.allowed_ips.lookup6
+        stats = self.stats
+        for packet in packets:
+            if type(packet) is not bytes:
+                packet = bytes(packet)
+            size = len(packet)
+            version = packet[0] >> 4 if size else 0
+            if version == 4 and size >= 20:
+                peer = lookup4(packet[16:20])
+            elif version == 6 and size >= 40:
+                peer = lookup6(packet[24:40])
+            else:
+                stats["bad_ip_header"] += 1
+                continue
+            if peer is None:
+                stats["no_route"] += 1
+                continue
+            group = groups.get(peer)
+            if group is None:
+                groups[peer] = [packet]
+            else:
+                group.append(packet)
+        if not groups:
+            return
+        now = self.clock.monotonic()
+        for peer, group in groups.items():
+            if not peer.running:
+                stats["peer_not_running"] += len(group)
+                continue
+            if not peer.staged and self._usable_keypair(peer, now) is not None:
+                self._encrypt_and_send(peer, peer.keypairs.current, group, now)
+                continue
+            dropped = len(peer.staged) + len(group) - peer.staged.maxlen
+            if dropped > 0:
+                stats["staged_overflow"] += dropped
+            peer.staged.extend(group)
+            self._send_staged(peer, now)
+
+    @staticmethod
+    def _usable_keypair(peer: Peer, now: float) -> Keypair | None:
+        keypair = peer.keypairs.current
+        if keypair is None or keypair.send_nonce >= REJECT_AFTER_MESSAGES or now - keypair.created >= REJECT_AFTER_TIME:
+            return None
+        return keypair
+
+    def _send_staged(self, peer: Peer, now: float) -> None:
+        if not peer.staged or not self.up:
+            return
+        keypair = self._usable_keypair(peer, now)
+        if keypair is None:
+            self._send_handshake_initiation(peer, now, is_retry=False)
+            return
+        packets = list(peer.staged)
+        peer.staged.clear()
+        self._encrypt_and_send(peer, keypair, packets, now)
+
+    def _send_keepalive(self, peer: Peer, now: float) -> None:
+        if not peer.staged and peer.running:
+            peer.staged.append(b"")
+        self._send_staged(peer, now)
+
+    def _encrypt_and_send(self, peer: Peer, keypair: Keypair, packets: list[bytes], now: float) -> None:
+        """Transport data for `packets` (in order) under `keypair`: the hot path."""
+        first = keypair.send_nonce
+        if first + len(packets) > REJECT_AFTER_MESSAGES:
+            # Counters run out: send what fits, keep the rest staged for the next keypair.
+            fits = max(REJECT_AFTER_MESSAGES - first, 0)
+            peer.staged.extend(packets[fits:])
+            packets = packets[:fits]
+        keypair.send_nonce = first + len(packets)
+        endpoint = peer.endpoint
+        seal = keypair.send.encrypt
+        pack_header = TRANSPORT_HEADER.pack
+        pack_nonce = _NONCE.pack
+        receiver = keypair.remote_index
+        mtu = self.mtu
+        out = []
+        data_sent = False
+        counter = first
+        for packet in packets:
+            size = len(packet)
+            if size:
+                data_sent = True
+                if 0 < size <= mtu:
+                    padded = (size + 15) & -16
+                    pad = (mtu if padded > mtu else padded) - size
+                else:
+                    pad = padding_size(size, mtu)
+                if pad:
+                    packet += _ZEROS[:pad]
+            out.append((pack_header(MESSAGE_TRANSPORT, receiver, counter) + seal(pack_nonce(counter), packet, None), endpoint))
+            counter += 1
+        timers = peer.timers
+        timers.on_any_authenticated_packet_traversal(now, peer.persistent_keepalive_interval)
+        timers.on_any_authenticated_packet_sent()
+        if endpoint is None:
+            self.stats["no_endpoint"] += len(out)
+        else:
+            self._datagrams += out
+            peer.tx_bytes += sum(len(d) for d, _ in out)
+        if data_sent:
+            timers.on_data_sent(now)
+        if endpoint is not None:
+            self._keep_key_fresh_sending(peer, now)
+        if peer.staged and keypair.send_nonce >= REJECT_AFTER_MESSAGES:
+            self._send_staged(peer, now)
+
+    def _keep_key_fresh_sending(self, peer: Peer, now: float) -> None:
+        keypair = peer.keypairs.current
+        if keypair is None:
+            return
+        if keypair.send_nonce > REKEY_AFTER_MESSAGES or (keypair.is_initiator and now - keypair.created > REKEY_AFTER_TIME):
+            self._send_handshake_initiation(peer, now, is_retry=False)
+
+    def _send_datagram(self, peer: Peer, data: bytes) -> None:
+        if peer.endpoint is None:
+            self.stats["no_endpoint"] += 1
+            return
+        self._datagrams.append((data, peer.endpoint))
+        peer.tx_bytes += len(data)
+
+    def _send_handshake_initiation(self, peer: Peer, now: float, is_retry: bool) -> None:
+        if not is_retry:
+            peer.timers.handshake_attempts = 0
+        hs = peer.handshake
+        if now - hs.last_sent_handshake < REKEY_TIMEOUT:
+            return
+        hs.last_sent_handshake = now
+        self._forget_handshake_index(peer)
+        msg = hs_mod.create_initiation(hs, self.identity, self.rng, self.clock.wall(), self._new_index_for(peer))
+        if msg is None:
+            self.stats["initiation_impossible"] += 1
+            return
+        data = peer.cookie_generator.add_macs(pack_initiation(msg), now)
+        peer.timers.on_any_authenticated_packet_traversal(now, peer.persistent_keepalive_interval)
+        peer.timers.on_any_authenticated_packet_sent()
+        self._send_datagram(peer, data)
+        peer.timers.on_handshake_initiated(now)
+
+    def _send_handshake_response(self, peer: Peer, now: float) -> None:
+        hs = peer.handshake
+        hs.last_sent_handshake = now
+        self._forget_handshake_index(peer)
+        msg = hs_mod.create_response(hs, self.rng, self._new_index_for(peer))
+        if msg is None:
+            self._forget_handshake_index(peer)
+            self.stats["bad_handshake"] += 1
+            return
+        data = peer.cookie_generator.add_macs(pack_response(msg), now)
+        self._begin_session(peer, now)
+        peer.timers.on_session_derived(now)
+        peer.timers.on_any_authenticated_packet_traversal(now, peer.persistent_keepalive_interval)
+        peer.timers.on_any_authenticated_packet_sent()
+        self._send_datagram(peer, data)
+
+    def _begin_session(self, peer: Peer, now: float) -> None:
+        hs = peer.handshake
+        index, remote_index = hs.local_index, hs.remote_index
+        send_key, receive_key, initiator = hs_mod.begin_session(hs)
+        keypair = Keypair(send_key, receive_key, now, initiator, index, remote_index, peer)
+        if self._handshakes_by_index.get(index) is peer:
+            del self._handshakes_by_index[index]
+        self._keypairs_by_index[index] = keypair
+        hs.local_index = 0
+        for dropped in peer.keypairs.rotate_on_session(keypair):
+            if self._keypairs_by_index.get(dropped.local_index) is dropped:
+                del self._keypairs_by_index[dropped.local_index]
+
+    # ======================================================================================
+    # Receiving
+    # ======================================================================================
+    @property
+    def under_load(self) -> bool:
+        """True while handshake messages arrive faster than `under_load_threshold` per second."""
+        return self._under_load_until > self.clock.monotonic()
+
+    def _note_handshake_message(self, now: float) -> bool:
+        if now - self._load_window_start >= 1.0:
+            self._load_window_start, self._load_count = now, 0
+        self._load_count += 1
+        if self._load_count >= self.under_load_threshold:
+            self._under_load_until = now + UNDER_LOAD_AFTER_TIME
+            return True
+        return self._under_load_until > now
+
+    def receive_datagrams(self, batch: Iterable[tuple[bytes | memoryview, tuple]]) -> None:
+        """UDP payloads with their source addresses. Bad ones are counted in `stats` and dropped."""
+        stats = self.stats
+        if not self.up:
+            for _ in batch:
+                stats["device_down"] += 1
+            return
+        now = self.clock.monotonic()
+        keypair_get = self._keypairs_by_index.get
+        unpack_header = TRANSPORT_HEADER.unpack_from
+        pack_nonce = _NONCE.pack
+        lookup4, lookup6 = self.allowed_ips.lookup4, self.allowed_ips.lookup6
+        packets_out = self._packets
+        last_addr: dict[Peer, tuple] = {}
+        data_peers: dict[Peer, None] = {}
+        for data, addr in batch:
+            size = len(data)
+            if size >= KEEPALIVE_SIZE and data[0] == MESSAGE_TRANSPORT:
+                mtype, receiver, counter = unpack_header(data)
+                if mtype != MESSAGE_TRANSPORT:
+                    stats["unknown_type"] += 1
+                    continue
+                keypair = keypair_get(receiver)
+                if keypair is None:
+                    stats["unknown_index"] += 1
+                    continue
+                peer = keypair.peer
+                if now - keypair.created > REJECT_AFTER_TIME or not peer.running:
+                    stats["keypair_expired"] += 1
+                    continue
+                try:
+                    plain = keypair.receive.decrypt(pack_nonce(counter), data[16:], None)
+                except InvalidTag:
+                    stats["decrypt_failed"] += 1
+                    continue
+                if not keypair.replay.validate(counter):
+                    stats["replay"] += 1
+                    continue
+                if keypair is peer.keypairs.next:
+                    self._confirm_next_keypair(peer, keypair, addr, now)
+                last_addr[peer] = addr
+                plain_size = len(plain)
+                peer.rx_bytes += plain_size + KEEPALIVE_SIZE
+                if not plain_size:
+                    continue  # keepalive
+                data_peers[peer] = None
+                version = plain[0] >> 4
+                if version == 4:
+                    if plain_size < 20:
+                        stats["bad_ip_header"] += 1
+                        continue
+                    length = (plain[2] << 8) | plain[3]
+                    if length > plain_size or length < 20:
+                        stats["bad_ip_header"] += 1
+                        continue
+                    if length != plain_size:
+                        plain = plain[:length]
+                    if lookup4(plain[12:16]) is not peer:
+                        stats["bad_src_ip"] += 1
+                        continue
+                elif version == 6:
+                    if plain_size < 40:
+                        stats["bad_ip_header"] += 1
+                        continue
+                    length = ((plain[4] << 8) | plain[5]) + 40
+                    if length > plain_size:
+                        stats["bad_ip_header"] += 1
+                        continue
+                    if length != plain_size:
+                        plain = plain[:length]
+                    if lookup6(plain[8:24]) is not peer:
+                        stats["bad_src_ip"] += 1
+                        continue
+                else:
+                    stats["bad_ip_header"] += 1
+                    continue
+                packets_out.append(plain)
+            else:
+                self._receive_handshake_message(bytes(data), addr, now)
+        for peer, addr in last_addr.items():
+            peer.endpoint = addr
+            self._keep_key_fresh_receiving(peer, now)
+            peer.timers.on_any_authenticated_packet_traversal(now, peer.persistent_keepalive_interval)
+            peer.timers.on_any_authenticated_packet_received()
+            if peer in data_peers:
+                peer.timers.on_data_received(now)
+
+    def _confirm_next_keypair(self, peer: Peer, keypair: Keypair, addr: tuple, now: float) -> None:
+        """First transport packet under a responder's next keypair: it becomes current."""
+        dropped = peer.keypairs.confirm_next(keypair)
+        if dropped is not None and self._keypairs_by_index.get(dropped.local_index) is dropped:
+            del self._keypairs_by_index[dropped.local_index]
+        peer.endpoint = addr
+        self._handshake_complete(peer)
+        self._send_staged(peer, now)
+
+    def _handshake_complete(self, peer: Peer) -> None:
+        peer.timers.on_handshake_complete()
+        peer.last_handshake_ns = int(self.clock.wall() * 1e9)
+
+    def _keep_key_fresh_receiving(self, peer: Peer, now: float) -> None:
+        if peer.timers.sent_last_minute_handshake:
+            return
+        keypair = peer.keypairs.current
+        if keypair is not None and keypair.is_initiator and now - keypair.created > REKEY_ON_RECEIVE_AGE:
+            peer.timers.sent_last_minute_handshake = True
+            self._send_handshake_initiation(peer, now, is_retry=False)
+
+    def _receive_handshake_message(self, data: bytes, addr: tuple, now: float) -> None:
+        size = len(data)
+        mtype = int.from_bytes(data[:4], "little") if size >= 4 else -1
+        if mtype == MESSAGE_INITIATION:
+            if size != INITIATION_SIZE:
+                self.stats["bad_size"] += 1
+                return
+        elif mtype == MESSAGE_RESPONSE:
+            if size != RESPONSE_SIZE:
+                self.stats["bad_size"] += 1
+                return
+        elif mtype == MESSAGE_COOKIE_REPLY:
+            self._receive_cookie_reply(data, now)
+            return
+        else:
+            self.stats["bad_size" if mtype == MESSAGE_TRANSPORT else "unknown_type"] += 1
+            return
+        under_load = self._note_handshake_message(now)
+        if not self.cookie_checker.check_mac1(data):
+            self.stats["bad_mac1"] += 1
+            return
+        if under_load:
+            src = source_bytes(addr)
+            if not self.cookie_checker.check_mac2(data, src, now):
+                sender = int.from_bytes(data[4:8], "little")
+                reply = self.cookie_checker.create_reply(data, sender, src, now, self.rng)
+                self._datagrams.append((pack_cookie_reply(reply), addr))
+                self.stats["cookie_reply_sent"] += 1
+                return
+            if not self.rate_limiter.allow(addr, now):
+                self.stats["ratelimited"] += 1
+                return
+        if mtype == MESSAGE_INITIATION:
+            self._receive_initiation(data, addr, now)
+        else:
+            self._receive_response(data, addr, now)
+
+    def _receive_cookie_reply(self, data: bytes, now: float) -> None:
+        reply = unpack_cookie_reply(data)
+        if reply is None:
+            self.stats["bad_size"] += 1
+            return
+        keypair = self._keypairs_by_index.get(reply.receiver)
+        peer = keypair.peer if keypair is not None else self._handshakes_by_index.get(reply.receiver)
+        if peer is None or not peer.running:
+            self.stats["unknown_index"] += 1
+            return
+        if not peer.cookie_generator.consume_reply(reply, now):
+            self.stats["bad_cookie_reply"] += 1
+
+    def _receive_initiation(self, data: bytes, addr: tuple, now: float) -> None:
+        msg = unpack_initiation(data)
+        found = hs_mod.decrypt_initiator_static(msg, self.identity)
+        if found is None:
+            self.stats["bad_handshake"] += 1
+            return
+        remote_static, chain_key, h = found
+        peer = self.peers.get(remote_static)
+        if peer is None or not peer.running:
+            self.stats["unknown_peer"] += 1
+            return
+        refused = hs_mod.consume_initiation(peer.handshake, msg, chain_key, h, now)
+        if refused is not None:
+            self.stats[refused] += 1
+            return
+        peer.timers.on_any_authenticated_packet_traversal(now, peer.persistent_keepalive_interval)
+        peer.timers.on_any_authenticated_packet_received()
+        peer.endpoint = addr
+        peer.rx_bytes += len(data)
+        self._send_handshake_response(peer, now)
+
+    def _receive_response(self, data: bytes, addr: tuple, now: float) -> None:
+        msg = unpack_response(data)
+        peer = self._handshakes_by_index.get(msg.receiver)
+        if peer is None or not peer.running:
+            self.stats["unknown_index"] += 1
+            return
+        if not hs_mod.consume_response(peer.handshake, msg, self.identity):
+            self.stats["bad_handshake"] += 1
+            return
+        peer.endpoint = addr
+        peer.rx_bytes += len(data)
+        peer.timers.on_any_authenticated_packet_traversal(now, peer.persistent_keepalive_interval)
+        peer.timers.on_any_authenticated_packet_received()
+        self._begin_session(peer, now)
+        peer.timers.on_session_derived(now)
+        self._handshake_complete(peer)
+        self._send_keepalive(peer, now)
