@@ -129,7 +129,11 @@ def start_wireguard_go(ns: Namespace, ifname: str) -> None:
 
     Stopped by the namespace's cleanup (all its pids are killed) and by `ip link del`.
     """
-    env = dict(os.environ, WG_PROCESS_FOREGROUND="0", LOG_LEVEL="error")
+    # Never pass WG_PROCESS_FOREGROUND=0: wireguard-go 0.0.20220316 appends "=1" for its
+    # child, the child still reads our "0", daemonizes again, and so on: an endless chain of
+    # short-lived processes (seen here). Leaving the variable out daemonizes once.
+    env = {k: v for k, v in os.environ.items() if k != "WG_PROCESS_FOREGROUND"}
+    env["LOG_LEVEL"] = "error"
     # The daemonized child keeps stdout/stderr when LOG_LEVEL is set: never give it our
     # pipes, or waiting for the parent's output would wait for the daemon's exit.
     subprocess.run(ns.cmd("wireguard-go", ifname), env=env, check=True, timeout=30,
