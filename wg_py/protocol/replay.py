@@ -1,50 +1,54 @@
-"""The receive-side replay filter of one keypair (RFC 6479 style, whitepaper §5.4.6).
+"""The receive-side replay filter of one keypair (RFC 6479, whitepaper §5.4.6).
 
-Rule kept: a counter is accepted once, only if below REJECT_AFTER_MESSAGES and not older
-than REPLAY_WINDOW_SIZE (8128) behind the highest counter accepted so far -- the same
-acceptance as wireguard-go's ring of 128 64-bit blocks and the kernel's on 64-bit.
+Rule kept: a counter is accepted once, only if below REJECT_AFTER_MESSAGES and not more
+than REPLAY_WINDOW_SIZE (8128) behind the highest counter accepted so far -- wireguard-go's
+ring of 128 blocks of 64 bits with one block kept free (the kernel's window on 64-bit).
 Call `validate` only after the packet's tag verified: a forged packet must not be able to
 move the window.
-
-The window is one Python int used as a bitmap: bit i set = counter (last - i) seen.
 """
 
 from __future__ import annotations
 
 from wg_py.protocol.constants import REJECT_AFTER_MESSAGES, REPLAY_WINDOW_SIZE
 
-_MASK = (1 << (REPLAY_WINDOW_SIZE + 1)) - 1
+_BLOCK_BITS_LOG = 6              # 64-bit blocks
+_RING_BLOCKS = 128
+_BLOCK_MASK = _RING_BLOCKS - 1
+_BIT_MASK = (1 << _BLOCK_BITS_LOG) - 1
 
 
 class ReplayFilter:
-    __slots__ = ("last", "bitmap")
+    __slots__ = ("last", "ring")
 
     def __init__(self) -> None:
         self.last = 0
-        self.bitmap = 0
+        self.ring = [0] * _RING_BLOCKS
 
     def reset(self) -> None:
         self.last = 0
-        self.bitmap = 0
+        self.ring = [0] * _RING_BLOCKS
 
     def validate(self, counter: int, limit: int = REJECT_AFTER_MESSAGES) -> bool:
-        """Accept `counter` (and remember it) or refuse it as replayed / too old / over the limit."""
+        """Accept `counter` (and remember it) or refuse it as replayed, too old or over the limit."""
         if counter >= limit:
             return False
+        block = counter >> _BLOCK_BITS_LOG
         last = self.last
+        ring = self.ring
         if counter > last:
-            shift = counter - last
-            if shift > REPLAY_WINDOW_SIZE:
-                self.bitmap = 1
-            else:
-                self.bitmap = ((self.bitmap << shift) | 1) & _MASK
+            # Move the window forward, clearing the blocks it slides over.
+            current = last >> _BLOCK_BITS_LOG
+            if block != current:
+                diff = min(block - current, _RING_BLOCKS)
+                for i in range(current + 1, current + diff + 1):
+                    ring[i & _BLOCK_MASK] = 0
             self.last = counter
-            return True
-        back = last - counter
-        if back > REPLAY_WINDOW_SIZE:
+        elif last - counter > REPLAY_WINDOW_SIZE:
             return False
-        bit = 1 << back
-        if self.bitmap & bit:
+        block &= _BLOCK_MASK
+        old = ring[block]
+        new = old | (1 << (counter & _BIT_MASK))
+        if old == new:
             return False
-        self.bitmap |= bit
+        ring[block] = new
         return True
