@@ -26,7 +26,7 @@ import time
 
 from wg_py.engine import tun as tunmod
 from wg_py.engine.log import Log
-from wg_py.engine.netlink import LinkMonitor
+from wg_py.engine.netlink import IFF_RUNNING, LinkMonitor
 from wg_py.engine.uapi_server import (
     IPC_ERROR_PORT_IN_USE, IPC_ERROR_UNKNOWN, MAX_CONNECTIONS, UapiConnection, format_get,
 )
@@ -65,6 +65,7 @@ class Engine:
         self.sel = selectors.EpollSelector()
         self.bind: UdpBind | None = None
         self.up = False
+        self.was_ever_up = False
         self.moved = False            # the link went to another namespace: we no longer see it
         self.running = True
         self.stop_reason = ""
@@ -133,10 +134,11 @@ class Engine:
     def run(self, ready=None) -> None:
         self._register()
         self._install_signals()
-        try:
-            self._set_up(tunmod.is_up(self.ifname))
-        except OSError:
-            pass
+        # wireguard-go treats a fresh TUN as up (its "TUN status hack" sends EventUp at
+        # creation): it binds its UDP port at once, so `wg show` lists a listening port
+        # before the link is set up. It only goes down once the link was seen running
+        # and then stopped running. We do the same, so both show the same things.
+        self._set_up(True)
         if ready is not None:
             ready()
         self.log.verbose("Device started")
@@ -268,7 +270,14 @@ class Engine:
                     self.log.verbose(f"MTU updated: {event.mtu}")
                     self.device.mtu = event.mtu
                 if not self.moved:
-                    self._set_up(event.up)
+                    self._on_link_flags(event.flags)
+
+    def _on_link_flags(self, flags: int) -> None:
+        if flags & IFF_RUNNING:
+            self.was_ever_up = True
+            self._set_up(True)
+        elif self.was_ever_up:
+            self._set_up(False)
 
     def _on_dellink(self) -> None:
         try:
@@ -285,7 +294,7 @@ class Engine:
         if self.moved:
             return
         try:
-            self._set_up(tunmod.is_up(self.ifname))
+            self._on_link_flags(tunmod.link_flags(self.ifname))
             mtu = tunmod.get_mtu(self.ifname)
         except OSError:
             return

@@ -91,6 +91,5 @@ def get_ifindex(name: str) -> int:
     return struct.unpack_from("i", _ioctl_sock(name, SIOCGIFINDEX, "i", 0), IFNAMSIZ)[0]
 
 
-def is_up(name: str) -> bool:
-    flags = struct.unpack_from("H", _ioctl_sock(name, SIOCGIFFLAGS, "H", 0), IFNAMSIZ)[0]
-    return bool(flags & IFF_UP)
+def link_flags(name: str) -> int:
+    return struct.unpack_from("H", _ioctl_sock(name, SIOCGIFFLAGS, "H", 0), IFNAMSIZ)[0]
