@@ -280,14 +280,14 @@ def read_key_file(path: str) -> bytes:
         fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
     except OSError as e:
         raise KeyFileError("open", errno=e.errno or 0) from None
-    with os.fdopen(fd, "rb", buffering=0) as f:
-        head, failed = _read_upto(f, KEY_B64_LEN)
+    try:
+        head, failed = _read_upto(fd, KEY_B64_LEN)
         if len(head) < KEY_B64_LEN:
             if not failed and head == b"" and _at_offset_zero(fd):
                 return ZERO_KEY
             raise KeyFileError("length")
         while True:
-            chunk, failed = _read_upto(f, 4096)
+            chunk, failed = _read_upto(fd, 4096)
             if failed:
                 raise KeyFileError("read", errno=failed)
             if not chunk:
@@ -295,17 +295,23 @@ def read_key_file(path: str) -> bytes:
             for byte in chunk:
                 if chr(byte) not in C_SPACE:
                     raise KeyFileError("trailing", bytes([byte]).decode("utf-8", "surrogateescape"))
+    finally:
+        os.close(fd)
     # The C tool reads the key as a C string: a NUL ends it early (and it then fails).
     text = head.split(b"\0", 1)[0].decode("utf-8", "surrogateescape")
     return parse_key(text)
 
 
-def _read_upto(f, n: int) -> tuple[bytes, int]:
-    """Read until n bytes or EOF; returns (data, errno of a failed read or 0)."""
+def _read_upto(fd: int, n: int) -> tuple[bytes, int]:
+    """Read until n bytes or EOF; returns (data, errno of a failed read or 0).
+
+    Raw os.read, not a file object: like fopen(3), this must accept a directory and fail
+    only when reading it (EISDIR), which the C tool reports as a short key.
+    """
     data = b""
     while len(data) < n:
         try:
-            chunk = f.read(n - len(data))
+            chunk = os.read(fd, n - len(data))
         except OSError as e:
             return data, e.errno or 1
         if not chunk:
