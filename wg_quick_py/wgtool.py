@@ -1,13 +1,16 @@
 """Talking to the interface through `wg`, as the real wg-quick does.
 
-We run wg-py's own `wg` (this interpreter, `-m wg_py`), so kernel links and userspace engines
-are reached the same way the user's `wg` reaches them. The lines announced are the ones the
-real tool prints (`[#] wg setconf wg0 /dev/fd/63`); queries are silent, as its are.
-`WG_QUICK_WG` may name another wg program (for instance /usr/bin/wg).
+We call wg-py's own `wg` in-process (its dispatch, `wg_py.cli.main.main`), so kernel links and
+userspace engines are reached exactly as the user's `wg` reaches them, without paying a
+Python start-up per call. The lines announced are the ones the real tool prints
+(`[#] wg setconf wg0 /dev/fd/63`); queries are silent, as its are. `WG_QUICK_WG` may name
+another wg program to run as a subprocess instead (for instance /usr/bin/wg).
 """
 
 from __future__ import annotations
 
+import contextlib
+import io
 import os
 import shlex
 import sys
@@ -17,11 +20,25 @@ from wg_quick_py import proc
 from wg_quick_py.errors import StepFailed
 
 
-def wg_argv() -> list[str]:
+def wg(args: list[str], *, capture: bool = False, pass_fds: tuple[int, ...] = ()) -> tuple[int, str]:
+    """Run `wg ARGS`; returns (exit status, stdout if captured). stderr goes to ours."""
     override = os.environ.get("WG_QUICK_WG")
     if override:
-        return shlex.split(override)
-    return [sys.executable, "-m", "wg_py"]
+        argv = [*shlex.split(override), *args]
+        if capture:
+            return proc.capture(argv)
+        return proc.call(argv, pass_fds=pass_fds), ""
+    from wg_py.cli.main import main as wg_main
+
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out) if capture else contextlib.nullcontext():
+        try:
+            status = wg_main(["wg", *args])
+        except SystemExit as e:
+            status = e.code if isinstance(e.code, int) else (0 if e.code is None else 1)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    return status, out.getvalue()
 
 
 def setconf(ifname: str, text: str) -> None:
@@ -29,19 +46,23 @@ def setconf(ifname: str, text: str) -> None:
     with proc.substitution(text) as path:
         shown = f"wg setconf {ifname} {path}"
         proc.announce(shown)
-        status = proc.call([*wg_argv(), "setconf", ifname, path], pass_fds=(int(path.rsplit("/", 1)[1]),))
+        status, _ = wg(["setconf", ifname, path], pass_fds=(int(path.rsplit("/", 1)[1]),))
     if status != 0:
         raise StepFailed(shown, status, reported=True)
 
 
 def set_fwmark(ifname: str, mark: int) -> None:
-    proc.run([*wg_argv(), "set", ifname, "fwmark", str(mark)], shown=f"wg set {ifname} fwmark {mark}")
+    shown = f"wg set {ifname} fwmark {mark}"
+    proc.announce(shown)
+    status, _ = wg(["set", ifname, "fwmark", str(mark)])
+    if status != 0:
+        raise StepFailed(shown, status, reported=True)
 
 
 def showconf(ifname: str) -> str:
     shown = f"wg showconf {ifname}"
     proc.announce(shown)
-    status, out = proc.capture([*wg_argv(), "showconf", ifname])
+    status, out = wg(["showconf", ifname], capture=True)
     if status != 0:
         raise StepFailed(shown, status, reported=True)
     return out
@@ -49,7 +70,7 @@ def showconf(ifname: str) -> str:
 
 def interfaces() -> list[str]:
     """`wg show interfaces`, split (empty when it fails)."""
-    _status, out = proc.capture([*wg_argv(), "show", "interfaces"])
+    _status, out = wg(["show", "interfaces"], capture=True)
     return out.split()
 
 
@@ -68,7 +89,7 @@ class Dump:
 
 def dump(ifname: str) -> Dump | None:
     """Parse `wg show IF dump`; None when the interface cannot be read."""
-    status, out = proc.capture([*wg_argv(), "show", ifname, "dump"])
+    status, out = wg(["show", ifname, "dump"], capture=True)
     if status != 0:
         return None
     lines = out.splitlines()

@@ -1,0 +1,137 @@
+"""Our wg-quick and the real one on the same configs, each in its own fresh namespace (both
+with wireguard-go as the userspace implementation): the same `[#]` lines, the same addresses,
+routes, rules, nftables ruleset, device config, DNS and hook effects after `up`, and nothing
+left after `down`."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.quick.corpus import PRIV, PSK, PUB
+from tests.quick.sidebyside import normalise, side_by_side
+
+PUB2 = "HIgo9xNzJMWLKASShiTqIybxZ0U3wGLiUeJ1PKf8ykw="
+PUB3 = "TrMvSoP4jYQlY6RIzBgbssQqY3vxI2Pi+y71lOWWXX0="
+
+# A dummy uplink with MTU 1400: endpoints behind it make the auto MTU 1320.
+UPLINK = """
+ip link add up0 type dummy
+ip link set up0 mtu 1400 up
+ip addr add 192.0.2.1/24 dev up0
+ip addr add 2001:db8::1/64 dev up0 nodad
+"""
+
+IFACE = f"[Interface]\nPrivateKey = {PRIV}\nListenPort = 51999\n"
+
+CASES = {
+    "split-auto-mtu": (IFACE + f"""Address = 10.70.0.1/24, fd70::1/64
+[Peer]
+PublicKey = {PUB}
+PresharedKey = {PSK}
+AllowedIPs = 10.70.0.0/24, 10.71.0.0/16, 192.168.77.7/32, fd71::/64, 10.70.0.9/32
+Endpoint = 192.0.2.2:51820
+[Peer]
+PublicKey = {PUB2}
+AllowedIPs = 10.72.0.0/16, fd72::/48
+Endpoint = [2001:db8::2]:51820
+PersistentKeepalive = 25
+""", UPLINK),
+    "explicit-mtu": (IFACE + f"""Address = 10.70.0.1/32
+MTU = 1280
+[Peer]
+PublicKey = {PUB}
+AllowedIPs = 10.70.0.2/32
+""", ""),
+    "default-route-mtu": (IFACE + f"""Address = 10.70.0.1/24
+[Peer]
+PublicKey = {PUB}
+AllowedIPs = 10.80.0.0/16
+""", UPLINK + "ip route add default via 192.0.2.254 dev up0 mtu 1300\n"),
+    "table-off": (IFACE + f"""Address = 10.70.0.1/24
+Table = off
+[Peer]
+PublicKey = {PUB}
+AllowedIPs = 10.71.0.0/16, fd71::/64, 0.0.0.0/0
+Endpoint = 192.0.2.2:51820
+""", UPLINK),
+    "table-number": (IFACE + f"""Address = 10.70.0.1/24, fd70::1/64
+Table = 1234
+[Peer]
+PublicKey = {PUB}
+AllowedIPs = 10.71.0.0/16, fd71::/64, 0.0.0.0/0
+Endpoint = 192.0.2.2:51820
+""", UPLINK),
+    "full-tunnel": (IFACE + f"""Address = 10.70.0.2/32, fd70::2/128
+[Peer]
+PublicKey = {PUB}
+AllowedIPs = 0.0.0.0/0, ::/0
+Endpoint = 192.0.2.2:51820
+""", UPLINK),
+    "full-tunnel-table-taken": (IFACE + f"""Address = 10.70.0.2/32
+[Peer]
+PublicKey = {PUB}
+AllowedIPs = 0.0.0.0/0, 10.99.0.0/16
+Endpoint = 192.0.2.2:51820
+""", UPLINK + "ip route add 203.0.113.0/24 dev up0 table 51820\n"),
+    "full-tunnel-fwmark-v6": (IFACE + f"""FwMark = 0x1234
+Address = fd70::2/128
+[Peer]
+PublicKey = {PUB}
+AllowedIPs = ::/0
+Endpoint = [2001:db8::2]:51820
+""", UPLINK),
+    "dns": (IFACE + f"""Address = 10.70.0.1/24
+DNS = 10.70.0.53, fd70::53, example.com, corp.example
+[Peer]
+PublicKey = {PUB}
+AllowedIPs = 10.70.0.0/24
+""", ""),
+    "hooks": (IFACE + f"""Address = 10.70.0.1/24
+PreUp = echo pre-up %i >> {{T}}/marker-a
+PostUp = echo post-up %i >> {{T}}/marker-a; ip link show %i >/dev/null && touch {{T}}/marker-%i
+PreDown = echo pre-down %i >> {{T}}/marker-a
+PostDown = echo post-down %i >> {{T}}/marker-a # a comment
+PostDown = test ! -e /sys/class/net/%i && echo gone >> {{T}}/marker-a
+[Peer]
+PublicKey = {PUB}
+AllowedIPs = 10.70.0.0/24
+""", ""),
+    "saveconfig": (IFACE + f"""Address = 10.70.0.1/24, fd70::1/64
+DNS = 10.70.0.53, example.com
+MTU = 1300
+Table = auto
+SaveConfig = true
+PostUp = true %i
+PreDown = true
+[Peer]
+PublicKey = {PUB}
+AllowedIPs = 10.70.0.0/24
+""", "", 'wg set "$IF" peer ' + PUB3 + ' allowed-ips 10.75.0.0/24 endpoint 192.0.2.9:4444\n'
+     'wg set "$IF" listen-port 52000\n'),
+    "save-command": (IFACE + f"""Address = 10.70.0.1/24
+[Peer]
+PublicKey = {PUB}
+AllowedIPs = 10.70.0.0/24
+""", "", 'wg set "$IF" peer ' + PUB3 + ' allowed-ips 10.76.0.0/24\n'
+     'tool save "$CONF" 2>"$T/save.err"; echo "@@save-status"; echo $?; grep "^\\[#\\]" "$T/save.err"\n'),
+}
+
+COMPARED = ("up-status", "addr", "route4", "route6", "rule4", "rule6", "nft", "resolv", "markers",
+            "showconf", "saved", "down-status", "after", "file", "save-status")
+
+
+@pytest.mark.netns
+@pytest.mark.oracle
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_side_by_side(tmp_path, case):
+    conf, setup, *between = CASES[case]
+    real, ours = side_by_side(tmp_path, conf, setup, between[0] if between else "")
+    assert real.sections["up-status"] == "0", real.up_err
+    assert ours.commands("up") == real.commands("up"), ours.up_err
+    assert ours.commands("down") == real.commands("down"), ours.down_err
+    for name in COMPARED:
+        if name in real.sections:
+            assert normalise(ours.sections[name]) == normalise(real.sections[name]), name
+    after = real.sections["after"]
+    assert "$IF" not in after and "wg-quick" not in after and "socket-left" not in after
+    assert "nameserver 192.0.2.53" in after
