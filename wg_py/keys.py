@@ -83,8 +83,9 @@ def keys_equal(a: bytes, b: bytes) -> bool:
 
 def public_key(private_key: bytes) -> bytes:
     """X25519(private_key, 9): the public key that `wg pubkey` prints."""
+    # Only the x25519 module: `serialization` (Encoding/PublicFormat) would pull in the SSH
+    # key code, dataclasses and inspect, and `wg pubkey` would start ~20 ms later.
     from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
-    from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
     priv = X25519PrivateKey.from_private_bytes(private_key)
-    return priv.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+    return priv.public_key().public_bytes_raw()
