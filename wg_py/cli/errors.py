@@ -105,6 +105,32 @@ def write_stderr(text: str) -> None:
     sys.stderr.flush()
 
 
+def write_stdout(text: str) -> None:
+    """Write straight to fd 1, as the C tool's stdio would deliver it.
+
+    A closed pipe ends the process by SIGPIPE, as it ends the C tool (so `wg genkey | true`
+    exits the same way); other write errors are ignored, as stdio ignores them at exit.
+    """
+    sys.stdout.flush()
+    data = text.encode("utf-8", "surrogateescape")
+    try:
+        while data:
+            data = data[os.write(1, data):]
+    except BrokenPipeError:
+        import signal
+
+        signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+        os.kill(os.getpid(), signal.SIGPIPE)
+    except OSError:
+        pass
+
+
+def usage_error(argv0: str, name: str, tail: str = "") -> int:
+    """`Usage: <argv0> <subcommand>[ <tail>]` on stderr; exit status 1."""
+    write_stderr(f"Usage: {argv0} {name}{' ' + tail if tail else ''}\n")
+    return 1
+
+
 def report(error: WgError) -> int:
     """Print `render(error)` and a newline to stderr; returns the C tool's exit status (1)."""
     write_stderr(render(error) + "\n")

@@ -7,6 +7,7 @@ imported only when called, so `wg genkey` never pays for typer, rich or pyroute2
 from __future__ import annotations
 
 import importlib
+import os
 import sys
 
 # name -> (module, one-line summary shown by `wg help`), in wg.c's order.
@@ -32,9 +33,35 @@ def usage(argv0: str) -> str:
     return "\n".join(lines) + "\n"
 
 
+def program_name(argv0: str) -> str:
+    """What the C tool would print as argv[0] had the user typed the same thing.
+
+    A console script sees the full path the shell found (`/usr/local/bin/wg`) where the C
+    tool sees what was typed (`wg`). If looking the bare name up in PATH finds this very
+    file, the user most likely typed the bare name; anything else is kept as it is.
+    `python -m wg_py` is shown as `wg`.
+    """
+    base = argv0.rpartition("/")[2]
+    if base == "__main__.py":
+        return "wg"
+    if "/" not in argv0 or not base:
+        return argv0
+    for directory in os.environ.get("PATH", "").split(":"):
+        candidate = os.path.join(directory or ".", base)
+        if os.access(candidate, os.X_OK) and not os.path.isdir(candidate):
+            try:
+                return base if os.path.samefile(candidate, argv0) else argv0
+            except OSError:
+                return argv0
+    return argv0
+
+
 def main(argv: list[str] | None = None) -> int:
+    """`argv` is the whole vector, argv[0] included; None means sys.argv."""
     args = sys.argv if argv is None else argv
     argv0 = args[0] if args else "wg"
+    if argv is None:
+        argv0 = program_name(argv0)
     rest = args[1:]
     if len(rest) == 1 and rest[0] in ("-v", "--version", "version"):
         sys.stdout.write(VERSION_LINE)
