@@ -44,15 +44,15 @@ mount --bind "$T/resolv.conf" /etc/resolv.conf
 rm -f "$T"/marker-*
 {setup}
 tool() {{ if [ "$WHICH" = real ]; then {real} "$@"; else {python} -m wg_quick_py "$@"; fi; }}
-tool up "$CONF" >"$T/up.out" 2>"$T/up.err"; echo "@@up-status"; echo $?
+tool up "$CONF" >"$T/up.out" 2>"$T/up.err"; st=$?; echo "@@up-status"; echo $st
 {snapshot}
 echo @@showconf; wg showconf "$IF"
 {between}
 echo @@saved; cat "$CONF"
-tool down "$CONF" >"$T/down.out" 2>"$T/down.err"; echo "@@down-status"; echo $?
+tool down "$CONF" >"$T/down.out" 2>"$T/down.err"; st=$?; echo "@@down-status"; echo $st
 echo @@after; ip link show; ip -4 rule; ip -6 rule; nft list ruleset; cat /etc/resolv.conf
 test -e /var/run/wireguard/"$IF".sock && echo socket-left || true
-echo @@file; cat "$CONF"
+echo @@file; cat "$CONF"; stat -c %a "$CONF"; ls "$T"
 echo @@end
 """
 

@@ -113,8 +113,31 @@ AllowedIPs = 10.70.0.0/24
 PublicKey = {PUB}
 AllowedIPs = 10.70.0.0/24
 """, "", 'wg set "$IF" peer ' + PUB3 + ' allowed-ips 10.76.0.0/24\n'
-     'tool save "$CONF" 2>"$T/save.err"; echo "@@save-status"; echo $?; grep "^\\[#\\]" "$T/save.err"\n'),
+     'tool save "$CONF" 2>"$T/save.err"; st=$?; echo "@@save-status"; echo $st; grep "^\\[#\\]" "$T/save.err"\n'),
+    # Failures: the same steps, then the same tear-down, the same status, nothing left.
+    "fail-postup": (IFACE + f"""Address = 10.70.0.2/32, fd70::2/128
+DNS = 10.70.0.53
+PostUp = echo about to fail; exit 7
+[Peer]
+PublicKey = {PUB}
+AllowedIPs = 0.0.0.0/0, ::/0
+Endpoint = 192.0.2.2:51820
+""", UPLINK),
+    "fail-duplicate-address": (IFACE + f"""Address = 10.70.0.1/24, 10.70.0.1/24
+[Peer]
+PublicKey = {PUB}
+AllowedIPs = 10.70.0.0/24
+""", ""),
+    "fail-resolvconf-missing": (IFACE + f"""Address = 10.70.0.1/24
+DNS = 10.70.0.53
+[Peer]
+PublicKey = {PUB}
+AllowedIPs = 10.70.0.0/24
+""", 'mount --bind /bin/false "$(command -v resolvconf)"\n'),
 }
+
+# Expected `up` status where it is not 0 (the failing command's own, as `set -e` passes it on).
+FAILING = {"fail-postup": "7", "fail-duplicate-address": "2", "fail-resolvconf-missing": "1"}
 
 COMPARED = ("up-status", "addr", "route4", "route6", "rule4", "rule6", "nft", "resolv", "markers",
             "showconf", "saved", "down-status", "after", "file", "save-status")
@@ -126,7 +149,7 @@ COMPARED = ("up-status", "addr", "route4", "route6", "rule4", "rule6", "nft", "r
 def test_side_by_side(tmp_path, case):
     conf, setup, *between = CASES[case]
     real, ours = side_by_side(tmp_path, conf, setup, between[0] if between else "")
-    assert real.sections["up-status"] == "0", real.up_err
+    assert real.sections["up-status"] == FAILING.get(case, "0"), real.up_err
     assert ours.commands("up") == real.commands("up"), ours.up_err
     assert ours.commands("down") == real.commands("down"), ours.down_err
     for name in COMPARED:
