@@ -698,7 +698,10 @@ class Device:
 
     def _receive_handshake_message(self, data: bytes, addr: tuple, now: float) -> None:
         size = len(data)
-        mtype = int.from_bytes(data[:4], "little") if size >= 4 else -1
+        if size < 4:
+            self.stats["bad_size"] += 1
+            return
+        mtype = int.from_bytes(data[:4], "little")
         if mtype == MESSAGE_INITIATION:
             if size != INITIATION_SIZE:
                 self.stats["bad_size"] += 1

@@ -1,0 +1,375 @@
+"""Two in-memory devices (wg_py/protocol/device.py): handshakes, transport data, robustness."""
+
+from __future__ import annotations
+
+import copy
+import time
+
+import pytest
+
+from wg_py.protocol.constants import (
+    KEEPALIVE_SIZE, QUEUE_STAGED_SIZE, REKEY_AFTER_TIME, TRANSPORT_HEADER_SIZE,
+)
+from tests.protocol.helpers import (
+    ADDR_A, ADDR_B, ADDR_C, PSK, Pair, ipv4, ipv6,
+)
+
+
+def kinds(datagrams) -> list[int]:
+    return [d[0] for d, _ in datagrams]
+
+
+def test_alice_initiates_and_data_flows_both_ways():
+    p = Pair()
+    p.alice.send_packets([p.a_to_b(b"ping")])
+    p.settle()
+    assert p.bob.take_packets() == [p.a_to_b(b"ping")]
+    p.bob.send_packets([p.b_to_a(b"pong")])
+    p.settle()
+    assert p.alice.take_packets() == [p.b_to_a(b"pong")]
+    a, b = p.alice.snapshot().peers[0], p.bob.snapshot().peers[0]
+    assert a.last_handshake_time_sec == b.last_handshake_time_sec == int(p.clock.wall())
+    # Every byte one side sent, the other received (handshake messages count on both).
+    assert a.tx_bytes == b.rx_bytes > 0 and b.tx_bytes == a.rx_bytes > 0
+    assert not p.alice.stats and not p.bob.stats
+
+
+def test_bob_initiates_when_he_knows_the_endpoint_and_ipv6_works():
+    p = Pair(bob_knows_alice_endpoint=True)
+    p.bob.send_packets([ipv6("fd00::2", "fd00::1", b"six")])
+    p.settle()
+    assert p.alice.take_packets() == [ipv6("fd00::2", "fd00::1", b"six")]
+    assert p.peer_of(p.bob).keypairs.current.is_initiator
+
+
+def test_preshared_key_both_sides_works_and_mismatch_does_not():
+    p = Pair(psk=PSK)
+    p.alice.send_packets([p.a_to_b()])
+    p.settle()
+    assert p.bob.take_packets() == [p.a_to_b()]
+    p = Pair(psk=PSK)
+    p.peer_of(p.bob).handshake.preshared_key = bytes(32)
+    p.alice.send_packets([p.a_to_b()])
+    p.settle()
+    assert p.bob.take_packets() == [] and p.alice.stats["bad_handshake"] == 1
+
+
+def test_responder_waits_for_key_confirmation_before_sending():
+    p = Pair()
+    p.alice.send_packets([p.a_to_b()])
+    [(initiation, _)] = p.alice.take_datagrams()
+    p.bob.receive_datagrams([(initiation, ADDR_A)])
+    [(response, _)] = p.bob.take_datagrams()
+    bob_peer = p.peer_of(p.bob)
+    assert bob_peer.keypairs.next is not None and bob_peer.keypairs.current is None
+    p.bob.send_packets([p.b_to_a(b"early")])
+    assert p.bob.take_datagrams() == []  # staged: no keypair to send with yet
+    assert list(bob_peer.staged) == [p.b_to_a(b"early")]
+    p.alice.receive_datagrams([(response, ADDR_B)])
+    out = p.alice.take_datagrams()
+    assert [len(d) for d, _ in out] == [TRANSPORT_HEADER_SIZE + 48]  # the staged packet, padded
+    p.bob.receive_datagrams([(out[0][0], ADDR_A)])
+    assert bob_peer.keypairs.current is not None and bob_peer.keypairs.next is None
+    [(early, _)] = p.bob.take_datagrams()  # confirmation flushed the staged packet
+    p.alice.receive_datagrams([(early, ADDR_B)])
+    assert p.alice.take_packets() == [p.b_to_a(b"early")]
+
+
+def test_initiator_sends_a_keepalive_when_nothing_is_staged():
+    p = Pair(bob_knows_alice_endpoint=True)
+    p.bob.send_packets([p.b_to_a()])
+    p.wire.step()   # initiation -> alice
+    p.wire.step()   # response -> bob
+    out = p.bob.take_datagrams()
+    assert [len(d) for d, _ in out] == [TRANSPORT_HEADER_SIZE + 16 + 32]  # the staged packet
+    p.alice.send_packets([])
+    p2 = Pair()
+    p2.alice.send_packets([p2.a_to_b()])
+    p2.alice.take_datagrams()
+    p2.alice.peers[next(iter(p2.alice.peers))].staged.clear()
+    # A response with nothing staged is answered by a bare keepalive.
+    p3 = Pair()
+    p3.peer_of(p3.alice).staged.clear()
+    p3.alice._send_handshake_initiation(p3.peer_of(p3.alice), p3.clock.now, False)
+    p3.wire.step()
+    p3.wire.step()
+    assert [len(d) for d, _ in p3.alice.take_datagrams()] == [KEEPALIVE_SIZE]
+
+
+def test_padding_is_to_16_bytes_and_capped_by_the_mtu():
+    p = Pair()
+    p.alice.send_packets([p.a_to_b()])
+    p.settle()
+    p.bob.take_packets()
+    for size, expected in [(21, 32), (32, 32), (1419, 1420), (1420, 1420)]:
+        packet = ipv4("10.0.0.1", "10.0.0.2", b"z" * (size - 20))
+        p.alice.send_packets([packet])
+        [(datagram, _)] = p.alice.take_datagrams()
+        assert len(datagram) == 32 + expected
+        p.bob.receive_datagrams([(datagram, ADDR_A)])
+        assert p.bob.take_packets() == [packet]  # trimmed back to the IP length
+
+
+def test_ten_simulated_minutes_with_rekeys_in_well_under_a_second():
+    p = Pair(bob_knows_alice_endpoint=True)
+    start = time.perf_counter()
+    delivered = sent = 0
+    keypairs_seen = set()
+    for second in range(600):
+        p.alice.send_packets([p.a_to_b(b"a%d" % second)])
+        p.settle()
+        p.advance(0.5)
+        p.bob.send_packets([p.b_to_a(b"b%d" % second)])
+        sent += 2
+        p.settle()
+        delivered += len(p.bob.take_packets()) + len(p.alice.take_packets())
+        current = p.peer_of(p.alice).keypairs.current
+        if current is not None:  # both start at once: their first initiations cross (resolved by retry)
+            keypairs_seen.add(current.local_index)
+        p.advance(0.5)  # stops at every timer deadline in between
+        delivered += len(p.bob.take_packets()) + len(p.alice.take_packets())
+    elapsed = time.perf_counter() - start
+    assert len(keypairs_seen) >= 600 // REKEY_AFTER_TIME  # a rekey about every 2 minutes
+    assert delivered >= sent - 12  # only what is staged at the very start and end may still wait
+    assert set(p.alice.stats) | set(p.bob.stats) <= {"unknown_index"}, (p.alice.stats, p.bob.stats)
+    assert elapsed < 1.5
+
+
+def test_loss_reordering_and_duplication():
+    p = Pair()
+    p.alice.send_packets([p.a_to_b()])
+    p.settle()
+    p.bob.take_packets()
+    packets = [p.a_to_b(b"n%03d" % i) for i in range(40)]
+    p.alice.send_packets(packets)
+    datagrams = [d for d, _ in p.alice.take_datagrams()]
+    lost = {3, 17}
+    order = [i for i in reversed(range(40)) if i not in lost]   # fully reversed
+    batch = [(datagrams[i], ADDR_A) for i in order] + [(datagrams[5], ADDR_A), (datagrams[5], ADDR_A)]
+    p.bob.receive_datagrams(batch)
+    received = p.bob.take_packets()
+    assert received == [packets[i] for i in order]
+    assert p.bob.stats["replay"] == 2
+
+
+def test_packets_older_than_the_window_are_dropped():
+    p = Pair()
+    p.alice.send_packets([p.a_to_b()])
+    p.settle()
+    p.bob.take_packets()
+    p.alice.send_packets([p.a_to_b(b"old")])
+    [(old, _)] = p.alice.take_datagrams()
+    p.peer_of(p.alice).keypairs.current.send_nonce += 9000
+    p.alice.send_packets([p.a_to_b(b"new")])
+    p.settle()
+    p.bob.receive_datagrams([(old, ADDR_A)])
+    assert p.bob.take_packets() == [p.a_to_b(b"new")]
+    assert p.bob.stats["replay"] == 1
+
+
+def test_an_initiation_replayed_later_is_ignored():
+    p = Pair()
+    p.alice.send_packets([p.a_to_b()])
+    [(initiation, _)] = p.alice.take_datagrams()
+    p.bob.receive_datagrams([(initiation, ADDR_A)])
+    p.settle()
+    bob_peer = p.peer_of(p.bob)
+    keypairs = (bob_peer.keypairs.previous, bob_peer.keypairs.current, bob_peer.keypairs.next)
+    p.clock.advance(30)
+    p.bob.receive_datagrams([(initiation, ADDR_C)])
+    assert p.bob.take_datagrams() == []
+    assert p.bob.stats["handshake_replay"] == 1
+    assert (bob_peer.keypairs.previous, bob_peer.keypairs.current, bob_peer.keypairs.next) == keypairs
+    assert bob_peer.endpoint == ADDR_A  # no roaming on a refused initiation
+
+
+def test_cookie_round_under_load():
+    p = Pair()
+    p.bob.under_load_threshold = 1  # every handshake message now counts as load
+    p.alice.send_packets([p.a_to_b()])
+    p.wire.step()                 # initiation (mac2 empty) -> bob
+    assert p.bob.under_load
+    assert p.bob.stats["cookie_reply_sent"] == 1
+    [(reply, _)] = p.bob.take_datagrams()
+    assert reply[0] == 3 and len(reply) == 64
+    alice_peer = p.peer_of(p.alice)
+    before = (alice_peer.endpoint, alice_peer.timers.pending())
+    p.alice.receive_datagrams([(reply, ADDR_C)])   # from anywhere: no roaming, no timer change
+    assert (alice_peer.endpoint, alice_peer.timers.pending()) == before
+    assert alice_peer.cookie_generator.cookie_set == p.clock.now
+    # The retransmission carries mac2 with the cookie and is let through.
+    p.clock.advance(5.4)
+    p.alice.tick()
+    p.settle()
+    assert p.bob.take_packets() == [p.a_to_b()]
+    assert p.bob.stats["cookie_reply_sent"] == 1
+
+
+def test_under_load_mac2_from_another_address_gets_a_new_cookie_reply():
+    p = Pair()
+    p.bob.under_load_threshold = 1
+    p.alice.send_packets([p.a_to_b()])
+    p.wire.step()
+    p.alice.receive_datagrams(p_bob_out := [(d, ADDR_B) for d, _ in p.bob.take_datagrams()])
+    assert p_bob_out
+    p.clock.advance(5.4)
+    p.alice.tick()
+    [(initiation, _)] = p.alice.take_datagrams()
+    p.bob.receive_datagrams([(initiation, ADDR_C)])  # cookie was bound to ADDR_A
+    assert p.bob.stats["cookie_reply_sent"] == 2
+
+
+def test_ratelimiter_applies_only_under_load():
+    p = Pair()
+    p.bob.under_load_threshold = 1
+    p.alice.send_packets([p.a_to_b()])
+    p.settle()
+    peer = p.peer_of(p.alice)
+    # With a valid cookie, a burst of initiations beyond 5 from one address is rate limited.
+    from wg_py.protocol.messages import pack_initiation
+    from wg_py.protocol import handshake as hs_mod
+    for i in range(8):
+        p.clock.advance(0.001)
+        msg = hs_mod.create_initiation(peer.handshake, p.alice.identity, p.alice.rng, p.clock.wall(),
+                                       p.alice._new_index_for(peer))
+        p.bob.receive_datagrams([(peer.cookie_generator.add_macs(pack_initiation(msg), p.clock.now), ADDR_A)])
+    assert p.bob.stats["ratelimited"] >= 1
+
+
+def test_flipped_bits_anywhere_are_dropped_without_state_change():
+    p = Pair()
+    p.alice.send_packets([p.a_to_b()])
+    p.settle()
+    p.bob.take_packets()
+    p.alice.send_packets([p.a_to_b(b"victim")])
+    [(datagram, _)] = p.alice.take_datagrams()
+    bob_peer = p.peer_of(p.bob)
+
+    def state():
+        kp = bob_peer.keypairs.current
+        return (copy.deepcopy(p.bob.snapshot()), kp.replay.last, list(kp.replay.ring), bob_peer.endpoint,
+                bob_peer.timers.pending())
+
+    before = state()
+    for position in range(len(datagram)):
+        for bit in (0, 3, 7):
+            flipped = bytearray(datagram)
+            flipped[position] ^= 1 << bit
+            p.bob.receive_datagrams([(bytes(flipped), ADDR_C)])
+    assert p.bob.take_packets() == [] and p.bob.take_datagrams() == []
+    assert state() == before
+    # Handshake messages: a flip anywhere before mac2 fails mac1 or decryption.
+    p2 = Pair()
+    p2.alice.send_packets([p2.a_to_b()])
+    [(initiation, _)] = p2.alice.take_datagrams()
+    for position in range(len(initiation) - 16):
+        flipped = bytearray(initiation)
+        flipped[position] ^= 0x40
+        p2.bob.receive_datagrams([(bytes(flipped), ADDR_A)])
+    assert p2.bob.take_datagrams() == [] and p2.peer_of(p2.bob).endpoint is None
+    assert sum(p2.bob.stats.values()) == len(initiation) - 16
+
+
+def test_wrong_keys_are_dropped():
+    p = Pair()
+    from tests.protocol.helpers import KEY_C, public
+    p.peer_of(p.bob).public_key  # bob knows alice; make alice talk to a key bob does not have
+    p.alice.apply(__import__("wg_py.model", fromlist=["WgDevice"]).WgDevice(private_key=KEY_C))
+    p.alice.send_packets([p.a_to_b()])
+    p.settle()
+    assert p.bob.stats["unknown_peer"] == 1 and p.bob.take_packets() == []
+    assert public(KEY_C) not in p.bob.peers
+
+
+def test_roaming_follows_authenticated_packets_only():
+    p = Pair()
+    p.alice.send_packets([p.a_to_b()])
+    p.settle()
+    bob_peer = p.peer_of(p.bob)
+    assert bob_peer.endpoint == ADDR_A
+    p.alice.send_packets([p.a_to_b(b"moved")])
+    [(datagram, _)] = p.alice.take_datagrams()
+    forged = datagram[:-1] + bytes([datagram[-1] ^ 1])
+    p.bob.receive_datagrams([(forged, ADDR_C)])
+    assert bob_peer.endpoint == ADDR_A
+    p.bob.receive_datagrams([(datagram, ADDR_C)])
+    assert bob_peer.endpoint == ADDR_C
+    p.bob.send_packets([p.b_to_a()])
+    assert [addr for _, addr in p.bob.take_datagrams()] == [ADDR_C]
+
+
+def test_staged_packets_are_capped_and_flushed_on_handshake_completion():
+    p = Pair()
+    packets = [p.a_to_b(b"s%03d" % i) for i in range(200)]
+    p.alice.send_packets(packets)
+    assert len(p.peer_of(p.alice).staged) == QUEUE_STAGED_SIZE
+    assert p.alice.stats["staged_overflow"] == 200 - QUEUE_STAGED_SIZE
+    p.settle()
+    assert p.bob.take_packets() == packets[-QUEUE_STAGED_SIZE:]  # the oldest were dropped
+
+
+def test_inner_source_must_be_an_allowed_ip_of_the_sending_peer():
+    p = Pair()
+    p.alice.send_packets([p.a_to_b()])
+    p.settle()
+    p.bob.take_packets()
+    p.alice.send_packets([ipv4("10.9.9.9", "10.0.0.2"), ipv6("fd00::9", "fd00::2")])
+    p.settle()
+    assert p.bob.take_packets() == [] and p.bob.stats["bad_src_ip"] == 2
+
+
+def test_packets_without_a_route_or_with_bad_headers_are_dropped():
+    p = Pair()
+    p.alice.send_packets([ipv4("10.0.0.1", "10.0.0.99"), b"", b"\x45" * 10, b"\x10" * 40])
+    assert p.alice.take_datagrams() == []
+    assert p.alice.stats["no_route"] == 1 and p.alice.stats["bad_ip_header"] == 3
+
+
+def test_bad_sizes_and_unknown_types_and_indices():
+    p = Pair()
+    p.bob.receive_datagrams([(b"", ADDR_A), (b"\x01\x00\x00\x00" * 37 + b"\x00", ADDR_A),
+                             (b"\x02\x00\x00\x00" * 23 + b"\x00", ADDR_A), (b"\x02" * 92, ADDR_A),
+                             (b"\x05" + bytes(40), ADDR_A), (b"\x04" + bytes(30), ADDR_A),
+                             (b"\x04\x00\x00\x00" + bytes(28), ADDR_A), (b"\x04\x01\x00\x00" + bytes(28), ADDR_A)])
+    assert p.bob.take_datagrams() == [] and p.bob.take_packets() == []
+    assert p.bob.stats["bad_size"] == 4 and p.bob.stats["unknown_type"] == 3
+    assert p.bob.stats["unknown_index"] == 1
+
+
+def test_receiver_indices_are_random_and_unique():
+    p = Pair()
+    p.alice.send_packets([p.a_to_b()])
+    p.settle()
+    indices = list(p.alice._keypairs_by_index) + list(p.bob._keypairs_by_index)
+    assert len(set(indices)) == len(indices) == 2
+    assert all(i > 0xFFFF for i in indices)  # drawn from 32 random bits, not counted up
+
+
+def test_device_down_drops_everything_and_wipes_sessions():
+    p = Pair()
+    p.alice.send_packets([p.a_to_b()])
+    p.settle()
+    p.bob.set_up(False)
+    bob_peer = p.peer_of(p.bob)
+    assert bob_peer.keypairs.current is None and not bob_peer.running
+    p.alice.send_packets([p.a_to_b()])
+    p.settle()
+    assert p.bob.stats["device_down"] >= 1 and p.bob.next_deadline() is None
+    p.bob.set_up(True)
+    p.alice.peers[next(iter(p.alice.peers))].keypairs.clear()
+    p.clock.advance(6)
+    p.alice.send_packets([p.a_to_b(b"again")])
+    p.settle()
+    assert p.a_to_b(b"again") in p.bob.take_packets()
+
+
+@pytest.mark.parametrize("mtu", [1280, 1420, 9000])
+def test_mtu_changes_take_effect_for_padding(mtu):
+    p = Pair()
+    p.alice.mtu = mtu
+    p.alice.send_packets([p.a_to_b()])
+    p.settle()
+    packet = ipv4("10.0.0.1", "10.0.0.2", b"q" * (mtu - 21))
+    p.alice.send_packets([packet])
+    [(datagram, _)] = p.alice.take_datagrams()
+    assert len(datagram) == mtu + 32
