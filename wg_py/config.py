@@ -48,9 +48,17 @@ _PERMANENT_GAI = {socket.EAI_NONAME, socket.EAI_FAIL, getattr(socket, "EAI_NODAT
 
 
 def stderr_warn(text: str) -> None:
-    """The default `warn`: one line to stderr, as the C tool's fprintf(stderr, ...)."""
-    sys.stderr.write(text + "\n")
+    """The default `warn`: one line to fd 2, unbuffered, as the C tool's fprintf(stderr, ...).
+
+    The text goes back to the bytes it came from (surrogateescape), as a quoted value must.
+    """
     sys.stderr.flush()
+    data = (text + "\n").encode("utf-8", "surrogateescape")
+    try:
+        while data:
+            data = data[os.write(2, data):]
+    except OSError:
+        pass
 
 
 def strip_spaces(text: str) -> str:

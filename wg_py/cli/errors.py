@@ -94,15 +94,18 @@ def render(error: WgError) -> str:
 
 
 def write_stderr(text: str) -> None:
-    """Write text as the bytes it came from (config text is decoded with surrogateescape)."""
+    """Write straight to fd 2 (unbuffered, like C's stderr), as the bytes the text came from.
+
+    Config text is decoded with surrogateescape, so a message quoting it gives back the
+    file's own bytes. Write errors are ignored, as fprintf(stderr) ignores them.
+    """
     sys.stderr.flush()
     data = text.encode("utf-8", "surrogateescape")
-    buffer = getattr(sys.stderr, "buffer", None)
-    if buffer is None:
-        sys.stderr.write(data.decode("utf-8", "replace"))
-    else:
-        buffer.write(data)
-    sys.stderr.flush()
+    try:
+        while data:
+            data = data[os.write(2, data):]
+    except OSError:
+        pass
 
 
 def write_stdout(text: str) -> None:

@@ -1,4 +1,5 @@
-"""`wg`: a table of subcommands and a dispatch, like wireguard-tools' wg.c. Stdlib only.
+"""`wg`: a table of subcommands and a dispatch, like wireguard-tools' wg.c. Stdlib only
+(plus `wg_py.cli.errors`, whose writers put text on fds 1/2 as the C tool's stdio does).
 
 Each subcommand lives in its own module exposing `run(argv0, name, argv) -> int`, and is
 imported only when called, so `wg genkey` never pays for typer, rich or pyroute2.
@@ -9,6 +10,8 @@ from __future__ import annotations
 import importlib
 import os
 import sys
+
+from wg_py.cli.errors import write_stderr, write_stdout
 
 # name -> (module, one-line summary shown by `wg help`), in wg.c's order.
 SUBCOMMANDS: dict[str, tuple[str, str]] = {
@@ -64,14 +67,14 @@ def main(argv: list[str] | None = None) -> int:
         argv0 = program_name(argv0)
     rest = args[1:]
     if len(rest) == 1 and rest[0] in ("-v", "--version", "version"):
-        sys.stdout.write(VERSION_LINE)
+        write_stdout(VERSION_LINE)
         return 0
     if len(rest) == 1 and rest[0] in ("-h", "--help", "help"):
-        sys.stdout.write(usage(argv0))
+        write_stdout(usage(argv0))
         return 0
     name, sub_args = (rest[0], rest[1:]) if rest else ("show", [])
     if name not in SUBCOMMANDS:
-        sys.stderr.write(f"Invalid subcommand: `{name}'\n" + usage(argv0))
+        write_stderr(f"Invalid subcommand: `{name}'\n" + usage(argv0))
         return 1
     module_name, _summary = SUBCOMMANDS[name]
     return importlib.import_module(module_name).run(argv0, name, sub_args)
