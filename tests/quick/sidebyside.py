@@ -37,12 +37,14 @@ echo @@markers; cat "$T"/marker-* 2>/dev/null || true
 
 SCRIPT = """
 set -u
+set -e
 mkdir -p /run/resolvconf
 mount -t tmpfs none /run/resolvconf
 printf 'nameserver 192.0.2.53\\n' > "$T/resolv.conf"
 mount --bind "$T/resolv.conf" /etc/resolv.conf
 rm -f "$T"/marker-*
 {setup}
+set +e
 tool() {{ if [ "$WHICH" = real ]; then {real} "$@"; else {python} -m wg_quick_py "$@"; fi; }}
 tool up "$CONF" >"$T/up.out" 2>"$T/up.err"; st=$?; echo "@@up-status"; echo $st
 {snapshot}
@@ -77,9 +79,10 @@ class Outcome:
 
 
 def normalise(text: str) -> str:
-    """What legitimately differs between two runs: link indexes and random link-local addresses."""
+    """What legitimately differs between two runs: link indexes, random MACs and link-locals."""
     text = re.sub(r"^\d+: ", "N: ", text, flags=re.M)
     text = re.sub(r"fe80::[0-9a-f:]+", "fe80::X", text)
+    text = re.sub(r"\b(?:[0-9a-f]{2}:){5}[0-9a-f]{2}\b", "MAC", text)
     return text
 
 

@@ -15,7 +15,8 @@ PUB3 = "TrMvSoP4jYQlY6RIzBgbssQqY3vxI2Pi+y71lOWWXX0="
 
 # A dummy uplink with MTU 1400: endpoints behind it make the auto MTU 1320.
 UPLINK = """
-ip link add up0 type dummy
+ip link add up0 type veth peer name up1
+ip link set up1 up
 ip link set up0 mtu 1400 up
 ip addr add 192.0.2.1/24 dev up0
 ip addr add 2001:db8::1/64 dev up0 nodad
@@ -139,6 +140,17 @@ AllowedIPs = 10.70.0.0/24
 # Expected `up` status where it is not 0 (the failing command's own, as `set -e` passes it on).
 FAILING = {"fail-postup": "7", "fail-duplicate-address": "2", "fail-resolvconf-missing": "1"}
 
+# Lines that show a case really exercises what it is named for (on both tools).
+EXPECTED_LINE = {
+    "split-auto-mtu": "[#] ip link set mtu 1320 up dev $IF",         # 1400 on the uplink - 80
+    "default-route-mtu": "[#] ip link set mtu 1220 up dev $IF",      # default route's mtu 1300
+    "explicit-mtu": "[#] ip link set mtu 1280 up dev $IF",
+    "full-tunnel-table-taken": "[#] ip -4 route add 0.0.0.0/0 dev $IF table 51821",
+    "full-tunnel-fwmark-v6": "[#] ip -6 route add ::/0 dev $IF table 4660",
+    "table-number": "[#] ip -4 route add 0.0.0.0/0 dev $IF table 1234",
+    "dns": "[#] resolvconf -a $IF -m 0 -x",
+}
+
 COMPARED = ("up-status", "addr", "route4", "route6", "rule4", "rule6", "nft", "resolv", "markers",
             "showconf", "saved", "down-status", "after", "file", "save-status")
 
@@ -150,6 +162,8 @@ def test_side_by_side(tmp_path, case):
     conf, setup, *between = CASES[case]
     real, ours = side_by_side(tmp_path, conf, setup, between[0] if between else "")
     assert real.sections["up-status"] == FAILING.get(case, "0"), real.up_err
+    if case in EXPECTED_LINE:
+        assert EXPECTED_LINE[case] in real.commands("up")
     assert ours.commands("up") == real.commands("up"), ours.up_err
     assert ours.commands("down") == real.commands("down"), ours.down_err
     for name in COMPARED:
