@@ -85,6 +85,22 @@ class InterfaceModifyError(WgError):
         self.interface, self.errno = interface, errno
 
 
+class InterfaceListError(WgError):
+    """Listing the interfaces failed (`errno` positive): `wg show all` / `show interfaces`."""
+
+    def __init__(self, errno: int) -> None:
+        super().__init__(errno)
+        self.errno = errno
+
+
+class ConfigRetrieveError(WgError):
+    """`syncconf` could not read the running configuration it compares against."""
+
+    def __init__(self, interface: str, errno: int) -> None:
+        super().__init__(interface, errno)
+        self.interface, self.errno = interface, errno
+
+
 class UapiError(WgError):
     """A UAPI request or reply that breaks the protocol; `errno` goes on the wire negated."""
 

@@ -17,8 +17,10 @@ import sys
 
 from wg_py.errors import (
     ConfigLineError,
+    ConfigRetrieveError,
     ConfigValueError,
     InterfaceAccessError,
+    InterfaceListError,
     InterfaceModifyError,
     KeyFileError,
     KeyFormatError,
@@ -90,6 +92,10 @@ def render(error: WgError) -> str:
             return f"Unable to access interface: {os.strerror(e)}"
         case InterfaceModifyError(errno=e):
             return f"Unable to modify interface: {os.strerror(e)}"
+        case InterfaceListError(errno=e):
+            return f"Unable to list interfaces: {os.strerror(e)}"
+        case ConfigRetrieveError(errno=e):
+            return f"Unable to retrieve current interface configuration: {os.strerror(e)}"
     return str(error)
 
 
