@@ -1,0 +1,70 @@
+"""Start-up cost of the key commands: they go in shell loops, so they import nothing heavy.
+
+`python -X importtime` lists every module a run imports. `wg genkey`/`genpsk` must load no
+third-party package at all and none of wg-py's heavier layers; `wg pubkey` may load only the
+x25519 part of `cryptography` (what deriving the key needs), not its serialization code.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import sysconfig
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+KEY = b"yAnz5TF+lXXJte14tji3zlMNq+hd2rYUIgJBgB3fBmk=\n"
+
+NEVER = ("typer", "rich", "pyroute2", "click", "wg_py.config", "wg_py.model", "wg_py.protocol",
+         "wg_py.ipc", "wg_py.engine", "wg_quick_py")
+
+
+def imported_modules(argv: list[str], stdin: bytes | None = None) -> list[str]:
+    r = subprocess.run([sys.executable, "-X", "importtime", *argv], input=stdin, capture_output=True,
+                       cwd=REPO, timeout=60)
+    assert r.returncode == 0, r.stderr[-2000:]
+    names = []
+    for line in r.stderr.decode().splitlines():
+        if line.startswith("import time:") and "|" in line:
+            names.append(line.rsplit("|", 1)[1].strip())
+    assert "wg_py.cli.main" in names
+    return names
+
+
+def offenders(names: list[str], banned: tuple[str, ...]) -> list[str]:
+    return [n for n in names if any(n == b or n.startswith(b + ".") for b in banned)]
+
+
+def _console_script() -> str | None:
+    script = Path(sysconfig.get_path("scripts")) / "wg"
+    if script.is_file() and b"wg_py" in script.read_bytes()[:1000]:
+        return str(script)
+    return None
+
+
+ENTRY_POINTS = [["-m", "wg_py"]] + ([[_console_script()]] if _console_script() else [])
+
+
+@pytest.mark.parametrize("entry", ENTRY_POINTS, ids=lambda e: "console-script" if len(e) == 1 else "python-m")
+@pytest.mark.parametrize("name", ["genkey", "genpsk"])
+def test_genkey_imports_nothing_heavy(entry, name):
+    names = imported_modules([*entry, name])
+    assert "wg_py.cli.genkey" in names
+    assert offenders(names, NEVER + ("cryptography",)) == []
+
+
+@pytest.mark.parametrize("entry", ENTRY_POINTS, ids=lambda e: "console-script" if len(e) == 1 else "python-m")
+def test_pubkey_imports_only_x25519(entry):
+    names = imported_modules([*entry, "pubkey"], KEY)
+    assert offenders(names, NEVER) == []
+    assert "cryptography.hazmat.primitives.asymmetric.x25519" in names
+    # from_private_bytes itself loads the OpenSSL backend; the serialization package (SSH
+    # keys, dataclasses, inspect: ~20 ms) and x509 are not needed to derive a key.
+    assert offenders(names, ("cryptography.hazmat.primitives.serialization", "cryptography.x509")) == []
+
+
+def test_usage_and_version_import_no_subcommand():
+    names = imported_modules(["-m", "wg_py", "--version"])
+    assert offenders(names, NEVER + ("cryptography", "wg_py.cli.genkey", "wg_py.cli.show")) == []
