@@ -10,6 +10,10 @@ apt-get update -qq
 apt-get install -y -qq --no-install-recommends \
     wireguard-tools wireguard-go iproute2 iputils-ping iperf3 nftables procps psmisc \
     tcpdump python3-venv >/dev/null
+# wg-quick's DNS= goes through resolvconf(8). openresolv only touches /etc/resolv.conf when
+# called (the tests call it inside private mount namespaces); skip it where a resolvconf
+# (Debian's, or systemd-resolved's shim) is installed already.
+command -v resolvconf >/dev/null || apt-get install -y -qq --no-install-recommends openresolv >/dev/null
 
 python3 -m pip install -q --upgrade pip >/dev/null 2>&1 || true
 python3 -m pip install -q -e '.[test]'
