@@ -52,7 +52,8 @@ def stderr_warn(text: str) -> None:
 
     The text goes back to the bytes it came from (surrogateescape), as a quoted value must.
     """
-    sys.stderr.flush()
+    if sys.stderr is not None:  # None when started with fd 2 closed
+        sys.stderr.flush()
     data = (text + "\n").encode("utf-8", "surrogateescape")
     try:
         while data:

@@ -190,3 +190,14 @@ def test_pubkey_of_any_32_bytes_same_as_real(raw):
     data = b64_key(raw) + b"\n"
     ours = run_ours(["pubkey"], data)
     assert ours == run_real(["pubkey"], data) and ours[2] == 0
+
+
+@oracle
+@pytest.mark.parametrize("redirect", [">&-", ">/dev/full", "2>&- <&-"])
+@pytest.mark.parametrize("name", ["genkey", "pubkey"])
+def test_closed_or_full_streams_same_status_as_real(name, redirect):
+    feed = f"echo {KNOWN_PRIVATE} | " if name == "pubkey" and "<&-" not in redirect else ""
+    ours = subprocess.run(["bash", "-c", f"{feed}'{sys.executable}' -m wg_py {name} {redirect}"],
+                          capture_output=True, cwd=REPO, timeout=30)
+    real = subprocess.run(["bash", "-c", f"{feed}{REAL_WG} {name} {redirect}"], capture_output=True, timeout=10)
+    assert ours.returncode == real.returncode and b"Traceback" not in ours.stderr

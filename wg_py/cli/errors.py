@@ -105,7 +105,8 @@ def write_stderr(text: str) -> None:
     Config text is decoded with surrogateescape, so a message quoting it gives back the
     file's own bytes. Write errors are ignored, as fprintf(stderr) ignores them.
     """
-    sys.stderr.flush()
+    if sys.stderr is not None:  # None when started with fd 2 closed
+        sys.stderr.flush()
     data = text.encode("utf-8", "surrogateescape")
     try:
         while data:
@@ -120,7 +121,8 @@ def write_stdout(text: str) -> None:
     A closed pipe ends the process by SIGPIPE, as it ends the C tool (so `wg genkey | true`
     exits the same way); other write errors are ignored, as stdio ignores them at exit.
     """
-    sys.stdout.flush()
+    if sys.stdout is not None:  # None when started with fd 1 closed
+        sys.stdout.flush()
     data = text.encode("utf-8", "surrogateescape")
     try:
         while data:

@@ -85,7 +85,8 @@ def main(argv: list[str] | None = None) -> int:
 def entry() -> None:
     try:
         code = main()
-        sys.stdout.flush()
+        if sys.stdout is not None:  # None when started with fd 1 closed (`wg genkey >&-`)
+            sys.stdout.flush()
     except BrokenPipeError:
         # A closed pipe (`wg show | head -1`) is not our error to report.
         code = 1
