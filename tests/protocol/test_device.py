@@ -373,3 +373,17 @@ def test_mtu_changes_take_effect_for_padding(mtu):
     p.alice.send_packets([packet])
     [(datagram, _)] = p.alice.take_datagrams()
     assert len(datagram) == mtu + 32
+
+
+def test_memoryview_inputs_are_accepted_on_both_paths():
+    p = Pair()
+    p.alice.send_packets([memoryview(bytearray(p.a_to_b(b"mv")))])
+    p.settle()
+    assert p.bob.take_packets() == [p.a_to_b(b"mv")]
+    p.alice.send_packets([memoryview(p.a_to_b(b"mv2"))])
+    [(datagram, _)] = p.alice.take_datagrams()
+    assert isinstance(datagram, bytes)
+    buffer = bytearray(2048)
+    buffer[:len(datagram)] = datagram
+    p.bob.receive_datagrams([(memoryview(buffer)[:len(datagram)], ADDR_A)])
+    assert p.bob.take_packets() == [p.a_to_b(b"mv2")]

@@ -8,7 +8,7 @@ Rules kept:
 
 Structure: per address family, a dict per prefix length mapping the masked address
 (as an int shifted right to its prefix bits) to the owner, probed from the longest
-length present. Per-address results are memoized (`_cache4`/`_cache6`, keyed by the raw
+length present. Per-address results are memoized (`cache4`/`_cache6`, keyed by the raw
 address bytes) so the data path pays one dict lookup per packet; any change clears them.
 Owners are opaque objects (the device uses its `Peer`s).
 """
@@ -29,7 +29,7 @@ class AllowedIPs:
         self._tables: dict[int, dict[int, dict[int, Any]]] = {4: {}, 6: {}}
         self._lengths: dict[int, list[int]] = {4: [], 6: []}
         self._by_owner: dict[int, dict[Prefix, None]] = {}  # id(owner) -> ordered prefixes
-        self._cache4: dict[bytes, Any] = {}
+        self.cache4: dict[bytes, Any] = {}
         self._cache6: dict[bytes, Any] = {}
 
     # -- changes -------------------------------------------------------------------------
@@ -74,7 +74,7 @@ class AllowedIPs:
             self._lengths[version] = sorted(self._tables[version], reverse=True)
 
     def _invalidate(self) -> None:
-        self._cache4.clear()
+        self.cache4.clear()
         self._cache6.clear()
 
     # -- queries -------------------------------------------------------------------------
@@ -88,12 +88,12 @@ class AllowedIPs:
 
     def lookup4(self, address: bytes) -> Any:
         """Owner of the longest prefix containing this 4-byte address, or None. Hot path."""
-        owner = self._cache4.get(address, _MISS)
+        owner = self.cache4.get(address, _MISS)
         if owner is _MISS:
             owner = self._search(4, 32, int.from_bytes(address, "big"))
-            if len(self._cache4) >= _CACHE_LIMIT:
-                self._cache4.clear()
-            self._cache4[bytes(address)] = owner
+            if len(self.cache4) >= _CACHE_LIMIT:
+                self.cache4.clear()
+            self.cache4[bytes(address)] = owner
         return owner
 
     def lookup6(self, address: bytes) -> Any:
