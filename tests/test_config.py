@@ -158,6 +158,9 @@ BAD_CONFIGS = [
     "[Interfaces]\n",
     "[Interface]\nFoo = bar\n",
     "[Interface]\nListenPort = 51820\n[Interface]\nFwMark = nope\n",
+    "[Interface]\nPrivate\u212aey = x\n",                   # Kelvin sign: not a K to strcasecmp
+    "[\u0130nterface]\n",
+    PEER + "PersistentKeepalive = \u2170ff\n",
 ]
 
 
@@ -645,6 +648,7 @@ AllowedIPs = 10.0.0.2/32
     "MTU = 1420\n[Interface]\nDns = 9.9.9.9\n[Peer]\n[Interface]\nAddress = 1.2.3.4\nTable =\nMTU =\n",
     "[Interface]\nAddress\nDNS\n=\n   =  \n[Interface]x\nPostUp = \\\\ back\\slash\\\n",
     "[Interface]\nPrivate\0Key = x\nAddress = 10.0.0.1/24\0\n",
+    "[Interface]\nAddress = 10.0.0.1/24\nDNS=1.1.1.1,\u212a.example\n\u212aey = v\n",
 ]
 
 

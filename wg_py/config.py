@@ -62,6 +62,14 @@ def stderr_warn(text: str) -> None:
         pass
 
 
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+
+
+def ascii_lower(text: str) -> str:
+    """strcasecmp's folding in the C locale: A-Z only (str.lower would map the Kelvin sign to k)."""
+    return text.translate(_ASCII_LOWER)
+
+
 def strip_spaces(text: str) -> str:
     return text.translate(_STRIP_SPACE)
 
@@ -114,7 +122,7 @@ def parse_port(value: str) -> int:
 
 def parse_fwmark(value: str) -> int:
     """`off`, decimal or `0x` hex, at most 0xffffffff; the first character must be a digit."""
-    if value.lower() == "off":
+    if ascii_lower(value) == "off":
         return 0
     if not _is_digit(value[:1]):
         raise ConfigValueError("fwmark", value)
@@ -129,7 +137,7 @@ def parse_fwmark(value: str) -> int:
 
 def parse_keepalive(value: str) -> int:
     """`off` or 0–65535 seconds (0 also means off)."""
-    if value.lower() == "off":
+    if ascii_lower(value) == "off":
         return 0
     if not _all_digits(value) or int(value) > 65535:
         raise ConfigValueError("keepalive", value)
@@ -391,13 +399,13 @@ def parse_wg_config(text: str, append: bool = False, *, warn: Warn | None = None
 def _key_value(line: str, key: str) -> str | None:
     """The value after `key=` (case-insensitive); None unless the line has a non-empty value."""
     prefix = key + "="
-    if len(line) > len(prefix) and line[: len(prefix)].lower() == prefix.lower():
+    if len(line) > len(prefix) and ascii_lower(line[: len(prefix)]) == ascii_lower(prefix):
         return line[len(prefix) :]
     return None
 
 
 def _process_line(state: _ParseState, line: str, lineno: int, warn: Warn | None) -> None:
-    lowered = line.lower()
+    lowered = ascii_lower(line)
     if lowered == "[interface]":
         state.section = "interface"
         return
@@ -575,7 +583,7 @@ def parse_quick_config(text: str) -> QuickConfig:
     kept: list[str] = []
     for line in bash_read_lines(text):
         stripped = line.partition("#")[0]
-        key = stripped.partition("=")[0].strip(_BASH_SPACE).lower()
+        key = ascii_lower(stripped.partition("=")[0].strip(_BASH_SPACE))
         value = stripped.partition("=")[2] if "=" in stripped else stripped
         value = value.strip(_BASH_SPACE)
         if key.startswith("["):
@@ -601,9 +609,9 @@ def _take_quick_key(quick: QuickConfig, key: str, value: str) -> bool:
     elif key in _LIST_KEYS:
         getattr(quick, _LIST_KEYS[key]).append(value)
     elif key == "saveconfig":
-        if value.lower() not in ("true", "false"):
+        if ascii_lower(value) not in ("true", "false"):
             raise QuickConfigError("bool", value)
-        quick.save_config = value.lower() == "true"
+        quick.save_config = ascii_lower(value) == "true"
     else:
         return False
     return True
@@ -613,7 +621,7 @@ def _parse_mtu(value: str) -> int | None:
     """MTU as `ip link set mtu` reads it (strtoul base 0: decimal, 0x hex, 0 octal); "" is unset."""
     if value == "":
         return None
-    low = value.lower()
+    low = ascii_lower(value)
     if low.startswith("0x") and _all_digits(low[2:], "0123456789abcdef"):
         return int(low[2:], 16)
     if low.startswith("0") and _all_digits(low, "01234567"):
