@@ -387,3 +387,76 @@ def test_memoryview_inputs_are_accepted_on_both_paths():
     buffer[:len(datagram)] = datagram
     p.bob.receive_datagrams([(memoryview(buffer)[:len(datagram)], ADDR_A)])
     assert p.bob.take_packets() == [p.a_to_b(b"mv2")]
+
+
+def test_under_load_is_a_state_the_device_enters_and_leaves():
+    p = Pair()
+    assert not p.bob.under_load
+    p.bob.under_load_threshold = 3
+    junk = [(b"\x01\x00\x00\x00" + bytes(144), ADDR_C)] * 3   # bad mac1, but they still count as load
+    p.bob.receive_datagrams(junk[:2])
+    assert not p.bob.under_load
+    p.bob.receive_datagrams(junk[:1])
+    assert p.bob.under_load and p.bob.stats["bad_mac1"] == 3
+    p.clock.advance(0.9)
+    assert p.bob.under_load
+    p.clock.advance(0.2)                        # UNDER_LOAD_AFTER_TIME (1 s) after the last detection
+    assert not p.bob.under_load
+    p.alice.send_packets([p.a_to_b()])
+    p.settle()
+    assert p.bob.take_packets() == [p.a_to_b()] and "cookie_reply_sent" not in p.bob.stats
+
+
+def test_rekey_after_messages_and_reject_after_messages():
+    from wg_py.protocol.constants import REJECT_AFTER_MESSAGES, REKEY_AFTER_MESSAGES
+    p = Pair()
+    p.alice.send_packets([p.a_to_b()])
+    p.settle()
+    p.bob.take_packets()
+    alice_kp = p.peer_of(p.alice).keypairs.current
+    alice_kp.send_nonce = REKEY_AFTER_MESSAGES + 1
+    p.alice.send_packets([p.a_to_b(b"one")])
+    assert [d[0] for d, _ in p.alice.take_datagrams()] == [4]      # an initiation went out < 5 s ago
+    p.clock.advance(6)
+    p.alice.send_packets([p.a_to_b(b"one")])
+    assert [d[0] for d, _ in p.alice.take_datagrams()] == [4, 1]   # data, then a rekey
+    # Out of counters: nothing is sent under this keypair, the packet waits for a new one.
+    p.clock.advance(6)
+    p.peer_of(p.alice).timers.retransmit_handshake = None
+    alice_kp.send_nonce = REJECT_AFTER_MESSAGES
+    p.alice.send_packets([p.a_to_b(b"two")])
+    assert [d[0] for d, _ in p.alice.take_datagrams()] == [1]
+    assert list(p.peer_of(p.alice).staged) == [p.a_to_b(b"two")]
+    # Only the counters that fit are used: the last one before the limit, then staging.
+    p2 = Pair()
+    p2.alice.send_packets([p2.a_to_b()])
+    p2.settle()
+    p2.bob.take_packets()
+    p2.peer_of(p2.alice).keypairs.current.send_nonce = REJECT_AFTER_MESSAGES - 1
+    p2.clock.advance(6)
+    p2.alice.send_packets([p2.a_to_b(b"last"), p2.a_to_b(b"over")])
+    out = p2.alice.take_datagrams()
+    assert [d[0] for d, _ in out] == [4, 1]
+    p2.bob.receive_datagrams([(out[0][0], ADDR_A)])
+    assert p2.bob.take_packets() == [p2.a_to_b(b"last")]
+    assert list(p2.peer_of(p2.alice).staged) == [p2.a_to_b(b"over")]
+
+
+def test_a_counter_at_the_reject_limit_is_never_accepted():
+    from wg_py.protocol.constants import REJECT_AFTER_MESSAGES
+    from wg_py.protocol.messages import TRANSPORT_HEADER
+    p = Pair()
+    p.alice.send_packets([p.a_to_b()])
+    p.settle()
+    p.bob.take_packets()
+    kp = p.peer_of(p.alice).keypairs.current
+    kp.send_nonce = REJECT_AFTER_MESSAGES - 64   # the highest counters are still fine
+    p.alice.send_packets([p.a_to_b(b"edge")])
+    p.settle()
+    assert p.bob.take_packets() == [p.a_to_b(b"edge")]
+    # A correctly encrypted packet carrying counter REJECT_AFTER_MESSAGES is refused.
+    counter = REJECT_AFTER_MESSAGES
+    datagram = TRANSPORT_HEADER.pack(4, kp.remote_index, counter) + kp.send.encrypt(
+        bytes(4) + counter.to_bytes(8, "little"), p.a_to_b(b"x") + bytes(3), None)
+    p.bob.receive_datagrams([(datagram, ADDR_A)])
+    assert p.bob.take_packets() == [] and p.bob.stats["replay"] == 1
