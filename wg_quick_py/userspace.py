@@ -51,11 +51,18 @@ def implementation_argv(impl: str) -> list[str] | None:
     found = shutil.which(impl)
     if found:
         return [found]
-    if impl == DEFAULT_IMPLEMENTATION and importlib.util.find_spec("wg_py.engine.main") is not None:
+    if impl == DEFAULT_IMPLEMENTATION and _engine_in_checkout():
         # Not installed as a console script (run from a checkout): start it from this interpreter.
         return [sys.executable, "-c", "import sys; from wg_py.engine.main import entry; "
                 "sys.argv[0] = 'wireguard-py'; entry()"]
     return None
+
+
+def _engine_in_checkout() -> bool:
+    # Look for the file rather than importing anything of the engine: we only ever run it.
+    spec = importlib.util.find_spec("wg_py")
+    return bool(spec and spec.origin) and os.path.exists(
+        os.path.join(os.path.dirname(spec.origin), "engine", "main.py"))
 
 
 def _wait_for_socket(ifname: str) -> None:
