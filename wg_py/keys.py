@@ -10,7 +10,6 @@ is imported where a public key is derived.
 from __future__ import annotations
 
 import binascii
-import hmac
 import os
 
 from wg_py.errors import KeyFormatError
@@ -73,11 +72,14 @@ def key_from_hex(text: str) -> bytes:
 
 
 def is_zero_key(key: bytes | None) -> bool:
-    return key is None or hmac.compare_digest(key, ZERO_KEY)
+    return key is None or keys_equal(key, ZERO_KEY)
 
 
 def keys_equal(a: bytes, b: bytes) -> bool:
     """Constant-time comparison, for anything secret or used to authenticate."""
+    # Imported here: hmac loads OpenSSL's _hashlib (~3 ms), which `wg genkey` never needs.
+    import hmac
+
     return hmac.compare_digest(a, b)
 
 
