@@ -90,3 +90,30 @@ def test_bad_address_names_the_step_and_undoes(tmp_path):
             assert not netns.wait_for(lambda: (netns.SOCKET_DIR / f"{ifname}.sock").exists(), 0.5)
     finally:
         netns.remove_socket(ifname)
+
+
+def test_sigterm_during_up_tears_down(tmp_path):
+    import signal
+    import subprocess
+    import time
+
+    ifname = netns.unique_ifname("wqx")
+    path = tmp_path / f"{ifname}.conf"
+    path.write_text(CONF.format(extra=f"PostUp = touch {tmp_path}/started; sleep 30"))
+    path.chmod(0o600)
+    env = dict(os.environ, PYTHONPATH=str(REPO), WG_QUICK_USERSPACE_IMPLEMENTATION="wireguard-go",
+               **our_wg_env())
+    try:
+        with netns.namespace("wqf") as ns:
+            proc = ns.popen(sys.executable, "-m", "wg_quick_py", "up", str(path), env=env, text=True)
+            assert netns.wait_for((tmp_path / "started").exists, 20)
+            # `ip netns exec` execs, so the process we started is wg-quick itself.
+            os.kill(proc.pid, signal.SIGTERM)
+            start = time.monotonic()
+            _out, err = proc.communicate(timeout=20)
+            assert time.monotonic() - start < 10
+            assert proc.returncode != 0
+            assert f"[#] ip link delete dev {ifname}" in err
+            assert ifname not in links(ns)
+    finally:
+        netns.remove_socket(ifname)
