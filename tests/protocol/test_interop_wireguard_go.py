@@ -184,3 +184,35 @@ def test_wireguard_go_initiates_over_ipv6_and_we_answer_its_pings(setup):
         assert int(wg_dump(theirs, ifname)[1][4]) > 0
     finally:
         sock.close()
+
+
+def test_under_load_our_cookie_reply_makes_wireguard_go_retry_with_mac2(setup):
+    ours, theirs, ifname = setup
+    our_private, go_private = os.urandom(32), os.urandom(32)
+    sock = socket_in_netns(ours.name, socket.AF_INET, "192.0.2.1")
+    try:
+        port = sock.getsockname()[1]
+        configure_wireguard_go(theirs, ifname, go_private, public(our_private), f"192.0.2.1:{port}")
+        device = make_device(our_private, go_private, None)
+        device.under_load_threshold = 1   # every handshake message puts us under load
+
+        def on_packet(packet: bytes) -> None:
+            info = parse_icmp(packet)
+            if info and info[2] == 8:
+                device.send_packets([icmp_echo(OUR_TUNNEL_IP, info[0], info[3], info[4], reply=True,
+                                               data=packet[28:])])
+
+        ping = theirs.popen("ping", "-c", "1", "-w", "12", OUR_TUNNEL_IP)
+        try:
+            pump(device, sock, on_packet, lambda: ping.poll() is not None, timeout=14)
+        finally:
+            if ping.poll() is None:
+                ping.kill()
+            out, err = ping.communicate(timeout=5)
+        assert ping.returncode == 0, (out, err, device.stats)
+        # The first initiation (no mac2) got a cookie reply; wireguard-go decrypted it
+        # (XChaCha20-Poly1305) and its retry carried a valid mac2 for our address.
+        assert device.stats["cookie_reply_sent"] == 1, device.stats
+        assert "bad_mac1" not in device.stats
+    finally:
+        sock.close()
