@@ -372,6 +372,24 @@ def test_set_args_same_as_real_wg(argv):
         assert (r.stderr.decode(), r.returncode) == (out, 1), argv
 
 
+_SET_TOKENS = ["listen-port", "fwmark", "private-key", "peer", "remove", "endpoint", "allowed-ips",
+               "persistent-keepalive", "preshared-key", P, P2, "bad", "51820", "0x10", "off", "25",
+               "/dev/null", "192.0.2.1:5", "[::1]:7", "10.0.0.0/8, fd00::/64", "", "10.0.0.1/40"]
+
+
+@oracle
+@settings(max_examples=80, deadline=None)
+@given(argv=st.lists(st.sampled_from(_SET_TOKENS), min_size=1, max_size=8))
+def test_random_set_args_same_as_real_wg(argv):
+    r = real(REAL_WG, "set", NO_IFACE, *argv)
+    out, status = ours_set(argv)
+    if status == 0:
+        lines = r.stderr.decode().splitlines(keepends=True)
+        assert lines[-1].startswith(MODIFY_FAILED.decode()) and "".join(lines[:-1]) == out, argv
+    else:
+        assert (r.stderr.decode(), r.returncode) == (out, 1), argv
+
+
 def test_set_args_model():
     d = parse_set_args(["listen-port", "51820", "peer", P, "remove", "peer", P2,
                         "allowed-ips", "10.0.0.0/8", "persistent-keepalive", "25"])
