@@ -14,9 +14,14 @@ from wg_py.errors import WgError
 
 
 class QuickError(WgError):
-    """Root of the errors wg-quick raises on purpose."""
+    """Root of the errors wg-quick raises on purpose.
+
+    `announced` is set once the error has been printed (`up` prints it before tearing down,
+    as the real tool's failing command does, and the edge must not print it again).
+    """
 
     status = 1
+    announced = False
 
 
 class ConfigMissing(QuickError):
@@ -47,6 +52,12 @@ class NotWireGuard(QuickError):
         self.interface = interface
 
 
+class BadMtu(QuickError):
+    def __init__(self, value: str) -> None:
+        super().__init__(value)
+        self.value = value
+
+
 class SaveFailed(QuickError):
     """`stage` is "write" or "move"."""
 
@@ -60,14 +71,12 @@ class StepFailed(QuickError):
 
     `step` is the step as its `[#]` line shows it; `status` the exit status to return (the
     failing program's, or 2 where `ip` would have failed); `errno` for netlink/OS failures;
-    `reported` is True when the failing program already printed its own error.
+    `detail` replaces strerror(errno) where ip(8) would have said something more specific.
     """
 
-    def __init__(self, step: str, status: int, errno: int = 0, reported: bool = False,
-                 detail: str = "") -> None:
+    def __init__(self, step: str, status: int, errno: int = 0, detail: str = "") -> None:
         super().__init__(step, status, errno)
-        self.step, self.status, self.errno = step, status, errno
-        self.reported, self.detail = reported, detail
+        self.step, self.status, self.errno, self.detail = step, status, errno, detail
 
 
 def render(error: QuickError) -> str | None:
@@ -79,6 +88,8 @@ def render(error: QuickError) -> str | None:
             return "The config file must be a valid interface name, followed by .conf"
         case NotBool(value=v):
             return f"`{v}' is neither true nor false"
+        case BadMtu(value=v):
+            return f"`{v}' is not a valid MTU"
         case AlreadyExists(interface=i):
             return f"`{i}' already exists"
         case NotWireGuard(interface=i):

@@ -92,7 +92,7 @@ def dispatch(command: str, target: str) -> int:
     from wg_py.errors import QuickConfigError, WgError
 
     from wg_quick_py.conffile import load
-    from wg_quick_py.errors import NotBool, QuickError, StepFailed
+    from wg_quick_py.errors import BadMtu, NotBool, QuickError
 
     try:
         try:
@@ -100,7 +100,7 @@ def dispatch(command: str, target: str) -> int:
         except QuickConfigError as e:
             if e.kind == "bool":
                 raise NotBool(e.value) from None
-            raise StepFailed(f"MTU = {e.value}", 1, detail="not a valid MTU") from None
+            raise BadMtu(e.value) from None
         module = importlib.import_module(f"wg_quick_py.{command}")
         return module.run(ctx)
     except QuickError as e:

@@ -15,7 +15,7 @@ import subprocess
 import sys
 from collections.abc import Iterator, Sequence
 
-from wg_quick_py.errors import StepFailed
+from wg_quick_py.errors import QuickError, StepFailed, render
 
 # Bash shows a process substitution `<(...)` as /dev/fd/63; we hand the same number over.
 SUBSTITUTION_FD = 63
@@ -39,7 +39,7 @@ def run(argv: Sequence[str], *, shown: str | None = None, stdin_text: str | None
         announce(line)
     status = call(argv, stdin_text=stdin_text, env=env)
     if status != 0:
-        raise StepFailed(line, status, reported=True)
+        raise StepFailed(line, status)
 
 
 def call(argv: Sequence[str], *, stdin_text: str | None = None, pass_fds: Sequence[int] = (),
@@ -74,7 +74,7 @@ def run_with_file(argv_before: Sequence[str], text: str, argv_after: Sequence[st
         announce(shown)
         status = call(argv, pass_fds=(int(path.rsplit("/", 1)[1]),))
     if status != 0:
-        raise StepFailed(shown, status, reported=True)
+        raise StepFailed(shown, status)
 
 
 @contextlib.contextmanager
@@ -128,13 +128,11 @@ def _is_open(fd: int) -> bool:
 PROGRAM = "wg-quick"
 
 
-def report(error) -> None:
-    """Print a QuickError as `<program>: <message>` once (up reports before it tears down)."""
-    from wg_quick_py.errors import render
-
-    if getattr(error, "reported_by_us", False):
+def report(error: QuickError) -> None:
+    """Print a QuickError as `<program>: <message>`, once."""
+    if error.announced:
         return
-    error.reported_by_us = True
+    error.announced = True
     message = render(error)
     if message:
         sys.stderr.write(f"{PROGRAM}: {message}\n")

@@ -48,7 +48,7 @@ def setconf(ifname: str, text: str) -> None:
         proc.announce(shown)
         status, _ = wg(["setconf", ifname, path], pass_fds=(int(path.rsplit("/", 1)[1]),))
     if status != 0:
-        raise StepFailed(shown, status, reported=True)
+        raise StepFailed(shown, status)
 
 
 def set_fwmark(ifname: str, mark: int) -> None:
@@ -56,7 +56,7 @@ def set_fwmark(ifname: str, mark: int) -> None:
     proc.announce(shown)
     status, _ = wg(["set", ifname, "fwmark", str(mark)])
     if status != 0:
-        raise StepFailed(shown, status, reported=True)
+        raise StepFailed(shown, status)
 
 
 def showconf(ifname: str) -> str:
@@ -64,7 +64,7 @@ def showconf(ifname: str) -> str:
     proc.announce(shown)
     status, out = wg(["showconf", ifname], capture=True)
     if status != 0:
-        raise StepFailed(shown, status, reported=True)
+        raise StepFailed(shown, status)
     return out
 
 
