@@ -14,7 +14,7 @@ Times are monotonic seconds handed in by the caller; randomness comes from its R
 from __future__ import annotations
 
 import hmac
-import socket
+import ipaddress
 
 from wg_py.protocol.constants import COOKIE_REFRESH_TIME, LABEL_COOKIE, LABEL_MAC1
 from wg_py.protocol.crypto import InvalidTag, hash_, mac, xaead_open, xaead_seal
@@ -25,11 +25,7 @@ _NEVER = float("-inf")
 
 def source_bytes(addr: tuple) -> bytes:
     """The bytes a cookie is bound to: source IP and port (private to the issuer; port big-endian)."""
-    host = addr[0]
-    if len(addr) == 2:
-        packed = socket.inet_pton(socket.AF_INET, host)
-    else:
-        packed = socket.inet_pton(socket.AF_INET6, host.split("%", 1)[0])
+    packed = ipaddress.ip_address(addr[0].split("%", 1)[0]).packed
     return packed + addr[1].to_bytes(2, "big")
 
 

@@ -23,6 +23,8 @@ For adapter authors (the engine) -- what to call and what to drain:
     device.next_deadline()   -> monotonic time or None      # when to call tick() next
 
 `addr` is opaque to the core (it is stored as a peer's endpoint and handed back).
+Input buffers are not kept after a call returns (memoryviews into a reused receive
+buffer are fine); output datagrams and packets are fresh `bytes`.
 `stats` counts dropped packets by reason. The core never blocks, sleeps, reads the
 clock or draws randomness except through the injected `clock` and `rng`.
 

@@ -7,7 +7,7 @@ collected lazily. Times are monotonic seconds handed in.
 
 from __future__ import annotations
 
-import socket
+import ipaddress
 
 PACKETS_PER_SECOND = 20
 PACKETS_BURSTABLE = 5
@@ -23,9 +23,8 @@ class RateLimiter:
 
     @staticmethod
     def _key(addr: tuple) -> bytes:
-        if len(addr) == 2:
-            return socket.inet_pton(socket.AF_INET, addr[0])
-        return socket.inet_pton(socket.AF_INET6, addr[0].split("%", 1)[0])[:8]
+        packed = ipaddress.ip_address(addr[0].split("%", 1)[0]).packed
+        return packed if len(packed) == 4 else packed[:8]
 
     def allow(self, addr: tuple, now: float) -> bool:
         if now - self._last_gc > GARBAGE_COLLECT_TIME:
