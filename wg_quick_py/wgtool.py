@@ -14,6 +14,7 @@ import io
 import os
 import shlex
 import sys
+import tempfile
 from dataclasses import dataclass, field
 
 from wg_quick_py import proc
@@ -30,15 +31,33 @@ def wg(args: list[str], *, capture: bool = False, pass_fds: tuple[int, ...] = ()
         return proc.call(argv, pass_fds=pass_fds), ""
     from wg_py.cli.main import main as wg_main
 
-    out = io.StringIO()
-    with contextlib.redirect_stdout(out) if capture else contextlib.nullcontext():
+    with _stdout_captured() if capture else contextlib.nullcontext() as captured:
         try:
             status = wg_main(["wg", *args])
         except SystemExit as e:
             status = e.code if isinstance(e.code, int) else (0 if e.code is None else 1)
+        sys.stdout.flush()
+    return status, captured.read() if capture else ""
+
+
+@contextlib.contextmanager
+def _stdout_captured():
+    """Point fd 1 at a temporary file for the duration: our `wg` writes to the descriptor
+    itself, as the C tool's stdio does, so swapping `sys.stdout` would not be enough."""
     sys.stdout.flush()
-    sys.stderr.flush()
-    return status, out.getvalue()
+    saved = os.dup(1)
+    with tempfile.TemporaryFile("w+b") as tmp:
+        os.dup2(tmp.fileno(), 1)
+        reader = io.StringIO()
+        try:
+            yield reader
+        finally:
+            sys.stdout.flush()
+            os.dup2(saved, 1)
+            os.close(saved)
+            tmp.seek(0)
+            reader.write(tmp.read().decode("utf-8", "surrogateescape"))
+            reader.seek(0)
 
 
 def setconf(ifname: str, text: str) -> None:
