@@ -391,7 +391,7 @@ def parse_wg_config(text: str, append: bool = False, *, warn: Warn | None = None
             e.lineno = lineno
             raise
     for peer, lineno in zip(state.device.peers, state.peer_lines):
-        if peer.public_key is None:
+        if not peer.public_key:
             raise ConfigValueError("missing-public-key", lineno=lineno)
     return state.device
 
@@ -410,8 +410,8 @@ def _process_line(state: _ParseState, line: str, lineno: int, warn: Warn | None)
         state.section = "interface"
         return
     if lowered == "[peer]":
-        # public_key None marks "not given yet"; checked once the file is read.
-        state.device.peers.append(WgPeer(public_key=None, replace_allowed_ips=True))  # type: ignore[arg-type]
+        # An empty public key marks "not given yet"; checked once the whole file is read.
+        state.device.peers.append(WgPeer(public_key=b"", replace_allowed_ips=True))
         state.peer_lines.append(lineno)
         state.section = "peer"
         return
