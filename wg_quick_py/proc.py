@@ -32,11 +32,10 @@ def warn(line: str) -> None:
 
 
 def run(argv: Sequence[str], *, shown: str | None = None, stdin_text: str | None = None,
-        quiet: bool = False, env: dict[str, str] | None = None) -> None:
-    """Echo `shown` (default: argv joined) unless quiet, run argv, raise StepFailed on failure."""
+        env: dict[str, str] | None = None) -> None:
+    """Echo `shown` (default: argv joined), run argv, raise StepFailed on failure."""
     line = shown if shown is not None else " ".join(argv)
-    if not quiet:
-        announce(line)
+    announce(line)
     status = call(argv, stdin_text=stdin_text, env=env)
     if status != 0:
         raise StepFailed(line, status)
@@ -66,10 +65,10 @@ def capture(argv: Sequence[str]) -> tuple[int, str]:
     return proc.returncode, proc.stdout
 
 
-def run_with_file(argv_before: Sequence[str], text: str, argv_after: Sequence[str] = ()) -> None:
-    """Run `argv_before /dev/fd/63 argv_after` with `text` readable at /dev/fd/63, like `<(echo ...)`."""
+def run_with_file(argv_before: Sequence[str], text: str) -> None:
+    """Run `argv_before /dev/fd/63` with `text` readable at /dev/fd/63, like `<(echo ...)`."""
     with substitution(text) as path:
-        argv = [*argv_before, path, *argv_after]
+        argv = [*argv_before, path]
         shown = " ".join(argv)
         announce(shown)
         status = call(argv, pass_fds=(int(path.rsplit("/", 1)[1]),))
