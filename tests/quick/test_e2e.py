@@ -53,8 +53,8 @@ def test_two_namespaces_ping_both_ways(tmp_path, impl):
             up_a, up_b = quick(a, "up", str(conf_a), impl=impl), quick(b, "up", str(conf_b), impl=impl)
             assert up_a.returncode == 0, up_a.stderr
             assert up_b.returncode == 0, up_b.stderr
-            expected = impl or "wireguard-py"
-            assert f"[#] {expected} {if_a}" in up_a.stderr
+            if not os.path.exists("/sys/module/wireguard"):   # else the kernel's WireGuard is used
+                assert f"[#] {impl or 'wireguard-py'} {if_a}" in up_a.stderr
             for ns, target in ((a, "10.77.0.2"), (b, "10.77.0.1"), (a, "fd77::2"), (b, "fd77::1")):
                 ping = ns.run("ping", "-c", "2", "-i", "0.2", "-W", "3", target, check=False, timeout=20)
                 assert ping.returncode == 0, f"{ns.name} -> {target}\n{ping.stdout}{ping.stderr}"
