@@ -460,3 +460,34 @@ def test_a_counter_at_the_reject_limit_is_never_accepted():
         bytes(4) + counter.to_bytes(8, "little"), p.a_to_b(b"x") + bytes(3), None)
     p.bob.receive_datagrams([(datagram, ADDR_A)])
     assert p.bob.take_packets() == [] and p.bob.stats["replay"] == 1
+
+
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+
+def _established_pair() -> Pair:
+    p = Pair()
+    p.alice.send_packets([p.a_to_b()])
+    p.settle()
+    p.bob.take_packets()
+    return p
+
+
+garbage = st.one_of(
+    st.binary(max_size=200),
+    st.tuples(st.sampled_from([1, 2, 3, 4]), st.sampled_from([148, 92, 64, 32, 33, 48, 100]))
+    .flatmap(lambda t: st.binary(min_size=t[1] - 4, max_size=t[1] - 4).map(
+        lambda b, t=t: bytes([t[0], 0, 0, 0]) + b)),
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(garbage, max_size=8))
+def test_random_datagrams_never_raise_and_never_come_out(datagrams):
+    p = _established_pair()
+    for device in (p.alice, p.bob):
+        device.receive_datagrams([(d, ADDR_C) for d in datagrams])
+        assert device.take_packets() == []
+        for _, addr in device.take_datagrams():
+            assert addr == ADDR_C  # at most a cookie reply to the sender (under load only)
+    assert p.peer_of(p.bob).endpoint == ADDR_A
