@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import socket
 import subprocess
@@ -36,7 +37,8 @@ from wg_py.config import (
     resolve_endpoint,
 )
 from wg_py.errors import ConfigLineError, ConfigValueError, KeyFileError, QuickConfigError, WgError
-from wg_py.keys import ZERO_KEY, key_from_base64
+from wg_py.keys import ZERO_KEY, key_from_base64, key_to_base64
+from wg_py.model import Endpoint, WgAllowedIP, WgDevice, WgPeer
 from tests.support import netns
 
 REAL_WG = "/usr/bin/wg"
@@ -747,3 +749,52 @@ def test_random_quick_configs_same_as_real(data, tmp_path):
         return
     assert r.returncode == 0, r.stderr
     assert ours == fields
+
+
+# --- round trip: any model written as a config file parses back to itself ---------------------
+
+_keys = st.binary(min_size=32, max_size=32)
+_v4_nets = st.builds(lambda a, n: ipaddress.ip_network((a, n), strict=False),
+                     st.integers(0, 2**32 - 1).map(ipaddress.IPv4Address), st.integers(0, 32))
+_v6_nets = st.builds(lambda a, n: ipaddress.ip_network((a, n), strict=False),
+                     st.integers(0, 2**128 - 1).map(ipaddress.IPv6Address), st.integers(0, 128))
+_endpoints = st.one_of(
+    st.builds(Endpoint, st.integers(1, 2**32 - 1).map(ipaddress.IPv4Address), st.integers(0, 65535)),
+    st.builds(Endpoint, st.integers(1, 2**128 - 1).map(ipaddress.IPv6Address), st.integers(0, 65535)))
+_peers = st.builds(
+    lambda key, psk, ep, ka, ips: WgPeer(public_key=key, preshared_key=psk, endpoint=ep,
+                                         persistent_keepalive_interval=ka,
+                                         allowed_ips=[WgAllowedIP(n) for n in ips], replace_allowed_ips=True),
+    _keys, st.none() | _keys, st.none() | _endpoints, st.none() | st.integers(0, 65535),
+    st.lists(_v4_nets | _v6_nets, max_size=4))
+_devices = st.builds(
+    lambda key, port, mark, peers: WgDevice(private_key=key, listen_port=port, fwmark=mark, peers=peers,
+                                            replace_peers=True),
+    _keys, st.integers(0, 65535), st.integers(0, 2**32 - 1), st.lists(_peers, max_size=3))
+
+
+def _as_config(device: WgDevice, style: int) -> str:
+    """A config file for `device`, in one of a few spellings (case, spacing, hex, comments)."""
+    k = key_to_base64
+    cased = (lambda s: s) if style % 2 == 0 else (lambda s: s.upper())
+    lines = [cased("[Interface]"), f"{cased('PrivateKey')} = {k(device.private_key)}",
+             f"{cased('ListenPort')}={device.listen_port}",
+             f"FwMark = {hex(device.fwmark) if style % 3 else device.fwmark}   # mark"]
+    for peer in device.peers:
+        lines += ["", cased("[Peer]"), f"\tPublicKey = {k(peer.public_key)}"]
+        if peer.preshared_key is not None:
+            lines.append(f"PresharedKey = {k(peer.preshared_key)}")
+        for ip in peer.allowed_ips:  # one per line: repeated keys accumulate
+            lines.append(f"AllowedIPs = {ip}")
+        if peer.endpoint is not None:
+            lines.append(f"Endpoint = {peer.endpoint}")
+        if peer.persistent_keepalive_interval is not None:
+            ka = peer.persistent_keepalive_interval
+            lines.append(f"PersistentKeepalive = {'off' if ka == 0 and style % 2 else ka}")
+    return ("\r\n" if style % 5 == 0 else "\n").join(lines) + "\n"
+
+
+@settings(max_examples=150, deadline=None)
+@given(device=_devices, style=st.integers(0, 29))
+def test_any_model_written_as_config_parses_back(device, style):
+    assert parse_wg_config(_as_config(device, style), warn=pytest.fail) == device
