@@ -491,3 +491,14 @@ def test_random_datagrams_never_raise_and_never_come_out(datagrams):
         for _, addr in device.take_datagrams():
             assert addr == ADDR_C  # at most a cookie reply to the sender (under load only)
     assert p.peer_of(p.bob).endpoint == ADDR_A
+
+
+def test_staged_memoryviews_are_copied_before_the_callers_buffer_is_reused():
+    p = Pair()
+    packets = [p.a_to_b(b"first"), p.a_to_b(b"other")]
+    buffer = bytearray(b"".join(packets))
+    view = memoryview(buffer)
+    p.alice.send_packets([view[:len(packets[0])], view[len(packets[0]):]])   # no keypair yet: staged
+    buffer[:] = bytes(len(buffer))                                           # the engine reuses it
+    p.settle()
+    assert p.bob.take_packets() == packets

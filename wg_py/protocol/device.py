@@ -408,17 +408,20 @@ class Device:
         lookup4, lookup6 = self.allowed_ips.lookup4, self.allowed_ips.lookup6
         cache4 = self.allowed_ips.cache4
         stats = self.stats
+        # Packets may be memoryviews into the caller's reused buffer: they are encrypted
+        # straight from it, and copied only if they must wait (staged) -- see _stage.
         for packet in packets:
-            if type(packet) is not bytes:
-                packet = bytes(packet)
             size = len(packet)
             version = packet[0] >> 4 if size else 0
             if version == 4 and size >= 20:
-                peer = cache4.get(packet[16:20], _MISS)
+                dst = packet[16:20]
+                if type(dst) is not bytes:
+                    dst = bytes(dst)
+                peer = cache4.get(dst, _MISS)
                 if peer is _MISS:
-                    peer = lookup4(packet[16:20])
+                    peer = lookup4(dst)
             elif version == 6 and size >= 40:
-                peer = lookup6(packet[24:40])
+                peer = lookup6(bytes(packet[24:40]))
             else:
                 stats["bad_ip_header"] += 1
                 continue
@@ -440,11 +443,15 @@ class Device:
             if not peer.staged and self._usable_keypair(peer, now) is not None:
                 self._encrypt_and_send(peer, peer.keypairs.current, group, now)
                 continue
-            dropped = len(peer.staged) + len(group) - peer.staged.maxlen
-            if dropped > 0:
-                stats["staged_overflow"] += dropped
-            peer.staged.extend(group)
+            self._stage(peer, group)
             self._send_staged(peer, now)
+
+    def _stage(self, peer: Peer, packets: list) -> None:
+        """Keep packets until a keypair is ready (at most 128: the oldest are dropped)."""
+        dropped = len(peer.staged) + len(packets) - peer.staged.maxlen
+        if dropped > 0:
+            self.stats["staged_overflow"] += dropped
+        peer.staged.extend(p if type(p) is bytes else bytes(p) for p in packets)
 
     @staticmethod
     def _usable_keypair(peer: Peer, now: float) -> Keypair | None:
@@ -475,7 +482,7 @@ class Device:
         if first + len(packets) > REJECT_AFTER_MESSAGES:
             # Counters run out: send what fits, keep the rest staged for the next keypair.
             fits = max(REJECT_AFTER_MESSAGES - first, 0)
-            peer.staged.extend(packets[fits:])
+            self._stage(peer, packets[fits:])
             packets = packets[:fits]
         keypair.send_nonce = first + len(packets)
         endpoint = peer.endpoint
@@ -497,7 +504,7 @@ class Device:
                 else:
                     pad = padding_size(size, mtu)
                 if pad:
-                    packet += _ZEROS[:pad]
+                    packet = b"".join((packet, _ZEROS[:pad]))
             out.append((pack_header(MESSAGE_TRANSPORT, receiver, counter) + seal(pack_nonce(counter), packet, None), endpoint))
             counter += 1
         timers = peer.timers
