@@ -45,6 +45,7 @@ def test_initiation_retransmits_with_jitter_then_gives_up():
     assert len(set(gaps)) > 5                   # jittered, from the injected Rng
     assert times[-1] - times[0] < REKEY_ATTEMPT_TIME + 2 * REKEY_TIMEOUT
     peer = p.peer_of(p.alice)
+    assert p.alice.take_source_resets() == [ADDR_B] * 19   # sticky source forgotten before each retry
     assert not peer.staged                      # given up: staged packets dropped
     assert peer.timers.zero_key_material is not None
 
@@ -84,6 +85,7 @@ def test_new_handshake_when_sent_data_gets_no_answer():
     sent = run_until(p, p.alice, 16)
     initiations = [t for t, d in sent if d[0] == 1]
     assert len(initiations) == 1
+    assert p.alice.take_source_resets() == [ADDR_B]
     assert KEEPALIVE_TIMEOUT + REKEY_TIMEOUT <= initiations[0] - start < KEEPALIVE_TIMEOUT + REKEY_TIMEOUT + 0.334
 
 

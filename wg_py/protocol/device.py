@@ -22,11 +22,20 @@ For adapter authors (the engine) -- what to call and what to drain:
     device.take_packets()    -> [ip_packet, ...]            # write each to the TUN
     device.next_deadline()   -> monotonic time or None      # when to call tick() next
 
+    # Optional, for sticky source addresses (IP_PKTINFO): endpoints whose remembered local
+    # source should be forgotten, as wireguard-go clears it before a handshake retry.
+    device.take_source_resets() -> [addr, ...]
+
 `addr` is opaque to the core (it is stored as a peer's endpoint and handed back).
 Input buffers are not kept after a call returns (memoryviews into a reused receive
 buffer are fine); output datagrams and packets are fresh `bytes`.
-`stats` counts dropped packets by reason. The core never blocks, sleeps, reads the
-clock or draws randomness except through the injected `clock` and `rng`.
+`stats` (a Counter) counts dropped packets by reason: bad_size, unknown_type,
+unknown_index, keypair_expired, decrypt_failed, replay, bad_ip_header, bad_src_ip,
+no_route, no_endpoint, peer_not_running, device_down, staged_overflow, bad_mac1,
+cookie_reply_sent, ratelimited, bad_handshake, unknown_peer, handshake_replay,
+handshake_flood, bad_cookie_reply, initiation_impossible (no private key / unusable peer key).
+The core never blocks, sleeps, reads the clock or draws randomness except through the
+injected `clock` and `rng`.
 
 Behaviour follows wireguard-go (device/{send,receive,timers,peer,noise-protocol}.go):
 handshake messages are checked for mac1 before any DH; while the device is under load
@@ -108,6 +117,7 @@ class Device:
         self._handshakes_by_index: dict[int, Peer] = {}
         self._datagrams: list[tuple[bytes, tuple]] = []
         self._packets: list[bytes] = []
+        self._source_resets: list[tuple] = []
         self._heap: list[tuple[float, int, Peer, str]] = []
         self._heap_seq = 0
 
@@ -120,6 +130,10 @@ class Device:
 
     def take_packets(self) -> list[bytes]:
         out, self._packets = self._packets, []
+        return out
+
+    def take_source_resets(self) -> list[tuple]:
+        out, self._source_resets = self._source_resets, []
         return out
 
     def next_deadline(self) -> float | None:
@@ -381,7 +395,14 @@ class Device:
             timers.arm_zero_key_material_if_idle(now)
             return
         timers.handshake_attempts += 1
+        self._reset_source(peer)
         self._send_handshake_initiation(peer, now, is_retry=True)
+
+    def _reset_source(self, peer: Peer) -> None:
+        if peer.endpoint is not None:
+            if len(self._source_resets) >= 1024:  # an adapter that never drains them
+                self._source_resets.clear()
+            self._source_resets.append(peer.endpoint)
 
     def _expire_send_keepalive(self, peer: Peer, now: float) -> None:
         self._send_keepalive(peer, now)
@@ -390,6 +411,7 @@ class Device:
             peer.timers.arm_send_keepalive(now)
 
     def _expire_new_handshake(self, peer: Peer, now: float) -> None:
+        self._reset_source(peer)
         self._send_handshake_initiation(peer, now, is_retry=False)
 
     def _expire_zero_key_material(self, peer: Peer, now: float) -> None:
