@@ -142,6 +142,11 @@ def test_we_initiate_and_wireguard_go_answers_pings(setup):
             pump(device, sock, on_packet, lambda: len(replies) >= seq, timeout=8)
         assert [(r[0], r[1], r[3], r[4]) for r in replies] == [
             (GO_TUNNEL_IP, OUR_TUNNEL_IP, 0x4242, s) for s in (1, 2, 3)]
+        # A burst: 64 echo requests in one batch, answered through wireguard-go's TUN.
+        replies.clear()
+        device.send_packets([icmp_echo(OUR_TUNNEL_IP, GO_TUNNEL_IP, 0x4343, s, data=bytes(1000)) for s in range(64)])
+        pump(device, sock, on_packet, lambda: len(replies) >= 64, timeout=5)
+        assert sorted(r[4] for r in replies) == list(range(64))
         pump(device, sock, on_packet, lambda: False, timeout=0.3)  # let anything in flight land
         peer = device.snapshot().peers[0]
         assert peer.last_handshake_time_sec > 0

@@ -344,7 +344,8 @@ class Device:
         def new_index() -> int:
             while True:
                 index = int.from_bytes(self.rng.randbytes(4), "little")
-                if index not in self._keypairs_by_index and index not in self._handshakes_by_index:
+                # 0 is kept free: it means "no index" in a Handshake.
+                if index and index not in self._keypairs_by_index and index not in self._handshakes_by_index:
                     self._handshakes_by_index[index] = peer
                     return index
         return new_index
