@@ -509,35 +509,40 @@ class Device:
             packets = packets[:fits]
         keypair.send_nonce = first + len(packets)
         endpoint = peer.endpoint
-        seal = keypair.send.encrypt
-        pack_header = TRANSPORT_HEADER.pack
-        pack_nonce = _NONCE.pack
-        receiver = keypair.remote_index
-        mtu = self.mtu
-        out = []
         data_sent = False
-        counter = first
-        for packet in packets:
-            size = len(packet)
-            if size:
-                data_sent = True
-                if 0 < size <= mtu:
-                    padded = (size + 15) & -16
-                    pad = (mtu if padded > mtu else padded) - size
-                else:
-                    pad = padding_size(size, mtu)
-                if pad:
-                    packet = b"".join((packet, _ZEROS[:pad]))
-            out.append((pack_header(MESSAGE_TRANSPORT, receiver, counter) + seal(pack_nonce(counter), packet, None), endpoint))
-            counter += 1
+        if endpoint is None:
+            # wireguard-go encrypts, then fails to send: the counters are used up all the same.
+            self.stats["no_endpoint"] += len(packets)
+            data_sent = any(packets)
+        else:
+            seal = keypair.send.encrypt
+            pack_header = TRANSPORT_HEADER.pack
+            pack_nonce = _NONCE.pack
+            receiver = keypair.remote_index
+            mtu = self.mtu
+            append = self._datagrams.append
+            counter = first
+            tx = 0
+            for packet in packets:
+                size = len(packet)
+                if size:
+                    data_sent = True
+                    if size <= mtu:
+                        padded = (size + 15) & -16
+                        pad = (mtu if padded > mtu else padded) - size
+                    else:
+                        pad = padding_size(size, mtu)
+                    if pad:
+                        packet = b"".join((packet, _ZEROS[:pad]))
+                        size += pad
+                append((pack_header(MESSAGE_TRANSPORT, receiver, counter) + seal(pack_nonce(counter), packet, None),
+                        endpoint))
+                tx += size
+                counter += 1
+            peer.tx_bytes += tx + KEEPALIVE_SIZE * len(packets)
         timers = peer.timers
         timers.on_any_authenticated_packet_traversal(now, peer.persistent_keepalive_interval)
         timers.on_any_authenticated_packet_sent()
-        if endpoint is None:
-            self.stats["no_endpoint"] += len(out)
-        else:
-            self._datagrams += out
-            peer.tx_bytes += sum(len(d) for d, _ in out)
         if data_sent:
             timers.on_data_sent(now)
         if endpoint is not None:
