@@ -292,8 +292,8 @@ class UapiConnection:
         if self.op == "get":
             self.op = None
             if raw:
-                self._reply(b"errno=-%d\n\n" % IPC_ERROR_INVALID)
                 self.close_after_write = True
+                self._reply(b"errno=-%d\n\n" % IPC_ERROR_INVALID)
                 return
             self._reply(self.handler.get() + b"errno=0\n\n")
             return
@@ -316,10 +316,9 @@ class UapiConnection:
         self._reply(b"errno=%d\n\n" % (-code if code else 0))
 
     def _fail_request(self, code: int, close: bool) -> None:
-        self._reply(b"errno=-%d\n\n" % code)
         self.op, self.parser = None, None
-        if close:
-            self.close_after_write = True
+        self.close_after_write = close
+        self._reply(b"errno=-%d\n\n" % code)
 
     def _on_eof(self) -> None:
         # wireguard-go ends a set at EOF as at a blank line (its scanner just stops).
