@@ -133,6 +133,9 @@ def test_ten_simulated_minutes_with_rekeys_in_well_under_a_second():
     assert delivered >= sent - 12  # only what is staged at the very start and end may still wait
     assert set(p.alice.stats) | set(p.bob.stats) <= {"unknown_index"}, (p.alice.stats, p.bob.stats)
     assert elapsed < 1.5
+    for device in (p.alice, p.bob):   # no index leaks: at most three keypairs and one handshake
+        assert len(device._keypairs_by_index) <= 3 and len(device._handshakes_by_index) <= 1
+        assert len(device._heap) <= 64 + 16
 
 
 def test_loss_reordering_and_duplication():
