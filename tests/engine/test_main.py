@@ -1,0 +1,152 @@
+"""The daemon's life: start-up like wireguard-go, socket and link properties, shutdown triggers."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import stat
+import subprocess
+import sys
+import time
+
+import pytest
+
+from tests.engine.helpers import REPO, engine_cmd, socket_path, start, start_engine, wg
+from tests.support.netns import namespace, remove_socket, run, unique_ifname, wait_for
+
+pytestmark = pytest.mark.netns
+
+
+def engine_pid(ns, ifname: str) -> int | None:
+    for pid in ns.pids():
+        try:
+            cmd = open(f"/proc/{pid}/cmdline", "rb").read().split(b"\0")
+        except OSError:
+            continue
+        if b"wg_py.engine" in cmd and ifname.encode() in cmd:
+            return pid
+    return None
+
+
+def link_json(ns, ifname: str) -> dict:
+    info = json.loads(ns.run("ip", "-d", "-j", "link", "show", ifname).stdout)[0]
+    for volatile in ("ifindex", "ifname", "linkinfo_data_id"):
+        info.pop(volatile, None)
+    return info
+
+
+def test_usage_and_version():
+    env = dict(os.environ, PYTHONPATH=str(REPO))
+    r = subprocess.run([sys.executable, "-m", "wg_py.engine"], capture_output=True, text=True, env=env, timeout=20)
+    assert r.returncode == 0 and r.stderr.startswith("Usage: ") and "[-f/--foreground] INTERFACE-NAME" in r.stderr
+    r = subprocess.run([sys.executable, "-m", "wg_py.engine", "--version"], capture_output=True, text=True,
+                       env=env, timeout=20)
+    assert r.returncode == 0 and r.stdout.startswith("wireguard-py v")
+
+
+def test_link_and_socket_look_like_wireguard_go():
+    with namespace() as ns:
+        ours, theirs = unique_ifname(), unique_ifname()
+        start("py", ns, ours)
+        start("go", ns, theirs)
+        assert link_json(ns, ours) == link_json(ns, theirs)   # mtu 1420, flags, qlen, tun pi on, down
+        for name in (ours, theirs):
+            st = os.stat(socket_path(name))
+            assert stat.S_ISSOCK(st.st_mode) and stat.S_IMODE(st.st_mode) == 0o700 and st.st_uid == 0
+        # Both bind a random port at once, before the link is up, and report it.
+        for name in (ours, theirs):
+            assert int(wg(ns, "show", name, "listen-port").stdout) > 0
+        ns.run("ip", "link", "del", ours)
+        ns.run("ip", "link", "del", theirs)
+
+
+def test_shutdown_on_link_delete_sigterm_and_socket_removal():
+    with namespace() as ns:
+        a, b, c = unique_ifname(), unique_ifname(), unique_ifname()
+        for name in (a, b, c):
+            start("py", ns, name)
+        pid_b, pid_c = engine_pid(ns, b), engine_pid(ns, c)
+        ns.run("ip", "link", "del", a)
+        assert wait_for(lambda: not socket_path(a).exists(), 5)
+        os.kill(pid_b, signal.SIGTERM)
+        assert wait_for(lambda: not socket_path(b).exists(), 5)
+        assert wait_for(lambda: ns.run("ip", "link", "show", b, check=False).returncode != 0, 5)
+        socket_path(c).unlink()
+        assert wait_for(lambda: engine_pid(ns, c) is None, 5)
+        assert pid_c is not None
+        assert wait_for(lambda: ns.run("ip", "link", "show", c, check=False).returncode != 0, 5)
+
+
+def test_stale_socket_does_not_stop_the_next_start():
+    with namespace() as ns:
+        name = unique_ifname()
+        start("py", ns, name)
+        pid = engine_pid(ns, name)
+        os.kill(pid, signal.SIGKILL)                      # a crash leaves the socket file behind
+        assert wait_for(lambda: engine_pid(ns, name) is None, 5)
+        assert socket_path(name).exists()
+        assert wait_for(lambda: ns.run("ip", "link", "show", name, check=False).returncode != 0, 5)
+        start("py", ns, name)
+        assert wg(ns, "show", name).returncode == 0
+        ns.run("ip", "link", "del", name)
+
+
+def test_second_engine_for_a_name_fails_and_harms_nothing():
+    with namespace() as ns, namespace() as other:
+        name = unique_ifname()
+        start("py", ns, name)
+        wg(ns, "set", name, "listen-port", "51000")
+        # Same namespace: the TUN is taken.
+        r = start_engine(ns, name)
+        assert r.returncode == 1 and "Failed to create TUN device" in r.stdout
+        # Another namespace: the TUN can be made, the shared socket path is in use.
+        r = start_engine(other, name)
+        assert r.returncode == 1 and "UAPI listen error: unix socket in use" in r.stdout
+        assert other.run("ip", "link", "show", name, check=False).returncode != 0   # its TUN went away
+        assert wg(ns, "show", name, "listen-port").stdout.strip() == "51000"
+        ns.run("ip", "link", "del", name)
+        assert wait_for(lambda: not socket_path(name).exists(), 5)
+
+
+def test_foreground_mode_logs_without_keys():
+    with namespace() as ns:
+        name = unique_ifname()
+        env = dict(os.environ, PYTHONPATH=str(REPO), LOG_LEVEL="verbose")
+        proc = ns.popen(*engine_cmd(name, "-f"), env=env, cwd=str(REPO), text=True)
+        try:
+            assert wait_for(socket_path(name).exists, 10)
+            private = run(["/usr/bin/wg", "genkey"]).stdout.strip()
+            wg(ns, "set", name, "private-key", "/dev/stdin", input=private + "\n")
+            ns.run("ip", "link", "set", name, "up")
+            ns.run("ip", "link", "set", name, "down")
+            proc.send_signal(signal.SIGINT)
+            out, _err = proc.communicate(timeout=10)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+            remove_socket(name)
+        assert proc.returncode == 0
+        assert f"DEBUG: ({name})" in out and "Interface up requested" in out
+        assert private not in out and bytes(private, "ascii").hex() not in out
+        assert not socket_path(name).exists()
+
+
+def test_udp_sockets_follow_listen_port_and_fwmark():
+    with namespace() as ns, socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as blocker:
+        name = unique_ifname()
+        start("py", ns, name)
+        wg(ns, "set", name, "listen-port", "41414", "fwmark", "0x42")
+        sockets = ns.run("ss", "-uanp").stdout
+        assert "0.0.0.0:41414" in sockets and "[::]:41414" in sockets
+        # A taken port: EADDRINUSE comes back as wg's message; the old port keeps working.
+        holder = ns.popen(sys.executable, "-c", "import socket,time; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM);"
+                          "s.bind(('0.0.0.0', 42424)); print('ok', flush=True); time.sleep(30)", text=True)
+        assert holder.stdout.readline().strip() == "ok"
+        r = wg(ns, "set", name, "listen-port", "42424", check=False)
+        assert r.returncode == 1 and "Address already in use" in r.stderr
+        assert wg(ns, "show", name, "listen-port").stdout.strip() == "41414"
+        assert wg(ns, "show", name, "fwmark").stdout.strip() == "0x42"
+        holder.kill()
+        ns.run("ip", "link", "del", name)
