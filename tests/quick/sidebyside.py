@@ -54,7 +54,8 @@ echo @@saved; cat "$CONF"
 tool down "$CONF" >"$T/down.out" 2>"$T/down.err"; st=$?; echo "@@down-status"; echo $st
 echo @@after; ip link show; ip -4 rule; ip -6 rule; nft list ruleset; cat /etc/resolv.conf
 test -e /var/run/wireguard/"$IF".sock && echo socket-left || true
-echo @@file; cat "$CONF"; stat -c %a "$CONF"; ls "$T"
+echo @@file; cat "$CONF"
+echo @@filemeta; stat -c %a "$CONF"; ls "$T"
 echo @@end
 """
 
@@ -83,7 +84,16 @@ def normalise(text: str) -> str:
     text = re.sub(r"^\d+: ", "N: ", text, flags=re.M)
     text = re.sub(r"fe80::[0-9a-f:]+", "fe80::X", text)
     text = re.sub(r"\b(?:[0-9a-f]{2}:){5}[0-9a-f]{2}\b", "MAC", text)
-    return text
+    text = text.replace(" tentative ", " ")   # duplicate address detection still running, or not
+    return sort_peers(text)
+
+
+def sort_peers(text: str) -> str:
+    """wireguard-go lists peers in Go map order (random), so `wg showconf` and files saved from it
+    may order [Peer] sections either way: compare them sorted."""
+    head, *peers = text.split("\n[Peer]\n")
+    peers = sorted(p.strip("\n") for p in peers)
+    return head + "".join("\n[Peer]\n" + p + "\n" for p in peers)
 
 
 def _anonymise(text: str, tmp: Path, ifname: str) -> str:

@@ -154,7 +154,7 @@ EXPECTED_LINE = {
 }
 
 COMPARED = ("up-status", "addr", "route4", "route6", "rule4", "rule6", "nft", "resolv", "markers",
-            "showconf", "saved", "down-status", "after", "file", "save-status")
+            "showconf", "saved", "down-status", "after", "file", "filemeta", "save-status")
 
 
 @pytest.mark.netns
