@@ -89,7 +89,8 @@ def configure_pair(a: Side, b: Side, psk: str | None = None, keepalive: int | No
             args += ["preshared-key", "/dev/fd/3"]
         if with_endpoint:
             args += ["endpoint", endpoint_text(other.underlay, other.port)]
-        if keepalive is not None:
+        if keepalive is not None and me is a:
+            # Only A: a keepalive from either side re-arms both sides' timers.
             args += ["persistent-keepalive", str(keepalive)]
         if psk:
             _wg_with_psk(me.ns, args, me.private, psk)
@@ -101,14 +102,14 @@ def configure_pair(a: Side, b: Side, psk: str | None = None, keepalive: int | No
 
 
 def _wg_with_psk(ns: Namespace, args: list[str], private: str, psk: str) -> None:
-    r, w = os.pipe()
-    os.write(w, (psk + "\n").encode())
-    os.close(w)
+    fd, path = tempfile.mkstemp(prefix="wgpy-psk-")
     try:
-        subprocess.run(ns.cmd(WG, *args), input=private + "\n", text=True, check=True, capture_output=True,
-                       pass_fds=(r,), preexec_fn=lambda: os.dup2(r, 3), timeout=20)
+        os.write(fd, (psk + "\n").encode())
+        os.close(fd)
+        args = [path if a == "/dev/fd/3" else a for a in args]
+        wg(ns, *args, input=private + "\n")
     finally:
-        os.close(r)
+        os.unlink(path)
 
 
 def ping(ns: Namespace, address: str, count: int = 3, timeout: float = 8, interval: float = 0.2) -> bool:
@@ -132,15 +133,20 @@ def iperf3(client: Namespace, server: Namespace, address: str, seconds: float = 
     import json
     srv = server.popen("iperf3", "-s", "-1", "-B", address)
     try:
-        deadline = time.monotonic() + 3
+        wait_for(lambda: ":5201 " in server.run("ss", "-Hltn").stdout, 5)
+        deadline = time.monotonic() + 5
         out = None
         while time.monotonic() < deadline:
             res = client.run("iperf3", "-c", address, "-t", str(seconds), "-J", *extra, check=False,
                              timeout=seconds + 20)
-            if res.returncode == 0:
-                out = json.loads(res.stdout)
+            try:
+                parsed = json.loads(res.stdout)
+            except ValueError:
+                parsed = {"error": res.stderr}
+            if res.returncode == 0 and "error" not in parsed:
+                out = parsed
                 break
-            time.sleep(0.1)
+            time.sleep(0.2)
         if out is None:
             raise RuntimeError(f"iperf3 failed: {res.stdout[-500:]} {res.stderr[-500:]}")
         return out

@@ -69,6 +69,7 @@ class Engine:
         self.moved = False            # the link went to another namespace: we no longer see it
         self.running = True
         self.stop_reason = ""
+        self.dump_stats = False
         self.conns: dict[int, UapiConnection] = {}
         self.deadline: float | None = None
         self.stats = {"tun_write_errors": 0, "udp_send_drops": 0}
@@ -98,11 +99,23 @@ class Engine:
         signal.set_wakeup_fd(self._wake_w.fileno(), warn_on_full_buffer=False)
         for sig in (signal.SIGTERM, signal.SIGINT):
             signal.signal(sig, self._signal_handler)
+        signal.signal(signal.SIGUSR1, self._stats_handler)
         signal.signal(signal.SIGHUP, signal.SIG_IGN)
         signal.signal(signal.SIGPIPE, signal.SIG_IGN)
 
     def _signal_handler(self, signum, _frame) -> None:
         self.stop(f"received signal {signal.Signals(signum).name}")
+
+    def _stats_handler(self, _signum, _frame) -> None:
+        self.dump_stats = True
+
+    def _log_stats(self) -> None:
+        """SIGUSR1: one line with the drop counters (device and engine); never any key."""
+        self.dump_stats = False
+        counters = dict(self.device.stats)
+        counters.update((k, v) for k, v in self.stats.items() if v)
+        text = " ".join(f"{k}={v}" for k, v in sorted(counters.items()))
+        self.log.error(f"Statistics: {text or 'none'}")
 
     def stop(self, reason: str) -> None:
         if self.running:
@@ -158,6 +171,8 @@ class Engine:
             if self.deadline is not None and now >= self.deadline:
                 self.device.tick()
                 self._flush()
+            if self.dump_stats:
+                self._log_stats()
             if now >= housekeeping:
                 housekeeping = now + HOUSEKEEPING_INTERVAL
                 self._housekeeping()

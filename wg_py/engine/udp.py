@@ -37,6 +37,9 @@ GRO_BUFFER = 65536 + 512        # one GRO super-datagram (≤ 64 KiB of payload)
 RECV_SLOTS = 48                 # buffers per socket; also the recvmsg budget per wake-up
 GSO_MAX_SEGMENTS = 64           # kernel UDP_MAX_SEGMENTS on older kernels
 GSO_MAX_BYTES = 65000           # stay under the 64 KiB IP datagram limit with headers
+# Larger segments than an Ethernet MTU's worth make the kernel refuse the whole GSO send
+# (EINVAL) on ordinary paths; those (jumbo TUN MTUs) go out one by one and fragment.
+GSO_MAX_SEGMENT = 1500 - 28
 _ANC_SIZE = socket.CMSG_SPACE(20) + socket.CMSG_SPACE(4) + 64
 _U16 = struct.Struct("=H")
 _I32 = struct.Struct("=i")
@@ -194,7 +197,7 @@ class UdpBind:
             data, addr = datagrams[i]
             size = len(data)
             j = i + 1
-            if self.gso and size:
+            if self.gso and 0 < size <= GSO_MAX_SEGMENT:
                 cap = min(GSO_MAX_SEGMENTS, GSO_MAX_BYTES // size)
                 while j < n and j - i < cap:
                     d2, a2 = datagrams[j]
@@ -253,8 +256,9 @@ class UdpBind:
             except InterruptedError:
                 continue
             except OSError as e:
-                if anc and e.errno == errno.EINVAL and addr in self.sticky:
-                    # The local address we replied from is gone: forget it, try without.
+                if anc and addr in self.sticky:
+                    # The local address we replied from is gone (EINVAL, ENETUNREACH,
+                    # EADDRNOTAVAIL): forget it and let routing pick the source.
                     del self.sticky[addr]
                     anc = [c for c in anc if c[0] == SOL_UDP]
                     continue
