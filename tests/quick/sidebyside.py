@@ -30,7 +30,8 @@ echo @@route4; ip -4 route show table all
 echo @@route6; ip -6 route show table all
 echo @@rule4; ip -4 rule
 echo @@rule6; ip -6 rule
-echo @@nft; nft list ruleset
+echo @@nft; /usr/sbin/nft list ruleset
+echo @@iptables; for t in iptables ip6tables; do command -v $t-save >/dev/null && $t-save | grep -v '^#'; done
 echo @@resolv; cat /etc/resolv.conf
 echo @@markers; cat "$T"/marker-* 2>/dev/null || true
 """
@@ -52,7 +53,7 @@ echo @@showconf; wg showconf "$IF"
 {between}
 echo @@saved; cat "$CONF"
 tool down "$CONF" >"$T/down.out" 2>"$T/down.err"; st=$?; echo "@@down-status"; echo $st
-echo @@after; ip link show; ip -4 rule; ip -6 rule; nft list ruleset; cat /etc/resolv.conf
+echo @@after; ip link show; ip -4 rule; ip -6 rule; /usr/sbin/nft list ruleset; cat /etc/resolv.conf
 test -e /var/run/wireguard/"$IF".sock && echo socket-left || true
 echo @@file; cat "$CONF"
 echo @@filemeta; stat -c %a "$CONF"; ls "$T"
@@ -84,6 +85,8 @@ def normalise(text: str) -> str:
     text = re.sub(r"^\d+: ", "N: ", text, flags=re.M)
     text = re.sub(r"fe80::[0-9a-f:]+", "fe80::X", text)
     text = re.sub(r"\b(?:[0-9a-f]{2}:){5}[0-9a-f]{2}\b", "MAC", text)
+    text = re.sub(r"counter packets \d+ bytes \d+", "counter", text)   # handshake attempts
+    text = re.sub(r"\[\d+:\d+\]", "[0:0]", text)
     text = text.replace(" tentative ", " ")   # duplicate address detection still running, or not
     return sort_peers(text)
 

@@ -27,6 +27,15 @@ ip addr add 192.0.2.1/24 dev up0
 ip addr add 2001:db8::1/64 dev up0 nodad
 """
 
+# PATH without /usr/sbin, where nft lives; the other tools from there come back as links.
+HIDE_NFT = """
+mkdir -p "$T/sbin"
+for t in ip sysctl resolvconf iptables ip6tables iptables-save ip6tables-save iptables-restore ip6tables-restore; do
+    ln -sf /usr/sbin/$t "$T/sbin/$t"
+done
+export PATH="/usr/bin:/bin:$T/sbin"
+"""
+
 IFACE = f"[Interface]\nPrivateKey = {PRIV}\nListenPort = 51999\n"
 
 CASES = {
@@ -120,6 +129,13 @@ PublicKey = {PUB}
 AllowedIPs = 10.70.0.0/24
 """, "", 'wg set "$IF" peer ' + PUB3 + ' allowed-ips 10.76.0.0/24\n'
      'tool save "$CONF" 2>"$T/save.err"; st=$?; echo "@@save-status"; echo $st; grep "^\\[#\\]" "$T/save.err"\n'),
+    # nft not installed: the firewall goes through iptables-restore (here iptables-nft).
+    "iptables-full-tunnel": (IFACE + f"""Address = 10.70.0.2/32, fd70::2/128
+[Peer]
+PublicKey = {PUB}
+AllowedIPs = 0.0.0.0/0, ::/0
+Endpoint = 192.0.2.2:51820
+""", UPLINK + HIDE_NFT),
     # Failures: the same steps, then the same tear-down, the same status, nothing left.
     "fail-postup": (IFACE + f"""Address = 10.70.0.2/32, fd70::2/128
 DNS = 10.70.0.53
@@ -153,10 +169,11 @@ EXPECTED_LINE = {
     "full-tunnel-table-taken": "[#] ip -4 route add 0.0.0.0/0 dev $IF table 51821",
     "full-tunnel-fwmark-v6": "[#] ip -6 route add ::/0 dev $IF table 4660",
     "table-number": "[#] ip -4 route add 0.0.0.0/0 dev $IF table 1234",
+    "iptables-full-tunnel": "[#] ip6tables-restore -n",
     "dns": "[#] resolvconf -a $IF -m 0 -x",
 }
 
-COMPARED = ("up-status", "addr", "route4", "route6", "rule4", "rule6", "nft", "resolv", "markers",
+COMPARED = ("up-status", "addr", "route4", "route6", "rule4", "rule6", "nft", "iptables", "resolv", "markers",
             "showconf", "saved", "down-status", "after", "file", "filemeta", "save-status")
 
 
@@ -167,6 +184,8 @@ def test_side_by_side(tmp_path, case):
     conf, setup, *between = CASES[case]
     if "DNS" in conf and shutil.which("resolvconf") is None:
         pytest.skip("needs resolvconf (scripts/setup.sh installs openresolv)")
+    if case.startswith("iptables") and shutil.which("iptables-restore") is None:
+        pytest.skip("needs iptables (scripts/setup.sh installs it)")
     real, ours = side_by_side(tmp_path, conf, setup, between[0] if between else "")
     assert real.sections["up-status"] == FAILING.get(case, "0"), real.up_err
     if case in EXPECTED_LINE:
