@@ -126,3 +126,23 @@ def test_write_atomically(tmp_path):
         write_atomically(str(path), "newer\n")
     assert failed.value.stage == "write"
     assert path.read_text() == "new\n"
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "geteuid") or __import__("os").geteuid() != 0,
+                    reason="wg-quick re-runs itself through sudo when not root")
+def test_strip_starts_light(tmp_path):
+    """`wg-quick strip` goes in shell loops: no pyroute2, typer or rich at start-up."""
+    import os
+    import sys
+    from pathlib import Path
+
+    conf = tmp_path / "wg0.conf"
+    conf.write_text("[Interface]\nAddress = 10.0.0.1/24\n")
+    conf.chmod(0o600)
+    repo = Path(__file__).resolve().parents[2]
+    proc = subprocess.run([sys.executable, "-X", "importtime", "-m", "wg_quick_py", "strip", str(conf)],
+                          capture_output=True, text=True, env=dict(os.environ, PYTHONPATH=str(repo)))
+    assert proc.stdout == "[Interface]\n\n"
+    imported = {line.split("|")[-1].strip().split(".")[0] for line in proc.stderr.splitlines()
+                if line.startswith("import time:")}
+    assert not imported & {"pyroute2", "typer", "rich"}
