@@ -3,7 +3,10 @@ record names, file-name rules, MTU arithmetic and error words."""
 
 from __future__ import annotations
 
+import os
 import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -128,13 +131,9 @@ def test_write_atomically(tmp_path):
     assert path.read_text() == "new\n"
 
 
-@pytest.mark.skipif(not hasattr(__import__("os"), "geteuid") or __import__("os").geteuid() != 0,
-                    reason="wg-quick re-runs itself through sudo when not root")
+@pytest.mark.skipif(os.geteuid() != 0, reason="wg-quick re-runs itself through sudo when not root")
 def test_strip_starts_light(tmp_path):
     """`wg-quick strip` goes in shell loops: no pyroute2, typer or rich at start-up."""
-    import os
-    import sys
-    from pathlib import Path
 
     conf = tmp_path / "wg0.conf"
     conf.write_text("[Interface]\nAddress = 10.0.0.1/24\n")
