@@ -103,11 +103,13 @@ def test_set_builds_a_change_in_order():
     assert p.error is None
     c = p.change
     assert (c.private_key, c.listen_port, c.fwmark, c.replace_peers) == (PRIV, 51820, 7, True)
-    first, second, third = c.peers
+    first, first_again, second, third = c.peers
     assert first.preshared_key == b"\x11" * 32 and first.persistent_keepalive_interval == 25
     assert str(first.endpoint) == "[fe80::1%lo]:5"
-    assert first.replace_allowed_ips
-    assert [str(a) for a in first.allowed_ips] == ["fd00::/64", "0.0.0.0/0"]   # earlier one replaced
+    # replace_allowed_ips after an allowed_ip: that prefix is still taken from others, then dropped.
+    assert [str(a) for a in first.allowed_ips] == ["10.0.0.0/24"] and not first.replace_allowed_ips
+    assert first_again.public_key == first.public_key and first_again.replace_allowed_ips
+    assert [str(a) for a in first_again.allowed_ips] == ["fd00::/64", "0.0.0.0/0"]
     assert second.update_only and not second.remove
     assert third.remove and third.endpoint is None                           # ignored after remove
 

@@ -119,6 +119,7 @@ class SetParser:
     def __init__(self) -> None:
         self.change = WgDevice()
         self.peer: WgPeer | None = None
+        self.block: list[WgPeer] = []  # the entries for the current public_key block
         self.ignoring = False          # after `remove=true`: later lines are checked, not kept
         self.error: int | None = None
 
@@ -138,6 +139,7 @@ class SetParser:
             if len(self.change.peers) >= MAX_PEERS_PER_SET:
                 raise SetError(IPC_ERROR_INVALID)
             self.peer = WgPeer(public_key=parse_key(value))
+            self.block = [self.peer]
             self.ignoring = False
             self.change.peers.append(self.peer)
         elif self.peer is None:
@@ -163,7 +165,8 @@ class SetParser:
         if key == "update_only":
             parse_true(value)
             if keep:
-                peer.update_only = True
+                for entry in self.block:
+                    entry.update_only = True
         elif key == "remove":
             parse_true(value)
             peer.remove = True
@@ -182,10 +185,16 @@ class SetParser:
                 peer.persistent_keepalive_interval = interval
         elif key == "replace_allowed_ips":
             parse_true(value)
+            if keep and peer.allowed_ips:
+                # wireguard-go inserts each allowed_ip at once (taking it from its previous
+                # owner) and clears the peer's list here: continue in a second entry for the
+                # same key, so the earlier prefixes are still taken from others, then dropped.
+                peer = WgPeer(public_key=peer.public_key, update_only=peer.update_only)
+                self.peer = peer
+                self.block.append(peer)
+                self.change.peers.append(peer)
             if keep:
-                # Immediate in wireguard-go: it also drops prefixes added earlier in this block.
                 peer.replace_allowed_ips = True
-                peer.allowed_ips.clear()
         elif key == "allowed_ip":
             prefix = parse_prefix(value)
             if keep:
