@@ -46,6 +46,8 @@ mount --bind "$T/resolv.conf" /etc/resolv.conf
 rm -f "$T"/marker-*
 {setup}
 set +e
+# The device is read (and changed between up and down) with the real wg, for both tools.
+wg() {{ /usr/bin/wg "$@"; }}
 tool() {{ if [ "$WHICH" = real ]; then {real} "$@"; else {python} -m wg_quick_py "$@"; fi; }}
 tool up "$CONF" >"$T/up.out" 2>"$T/up.err"; st=$?; echo "@@up-status"; echo $st
 {snapshot}
