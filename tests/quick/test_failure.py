@@ -94,7 +94,6 @@ def test_bad_address_names_the_step_and_undoes(tmp_path):
 
 def test_sigterm_during_up_tears_down(tmp_path):
     import signal
-    import subprocess
     import time
 
     ifname = netns.unique_ifname("wqx")
