@@ -145,3 +145,16 @@ def test_strip_starts_light(tmp_path):
     imported = {line.split("|")[-1].strip().split(".")[0] for line in proc.stderr.splitlines()
                 if line.startswith("import time:")}
     assert not imported & {"pyroute2", "typer", "rich"}
+
+
+def test_table_names(tmp_path, monkeypatch):
+    from wg_quick_py import net
+
+    tables = tmp_path / "rt_tables"
+    tables.write_text("255\tlocal\n254\tmain\n# 7 commented\n100 vpn # ours\n0x20 hexed\n")
+    monkeypatch.setattr(net, "TABLE_FILES", (str(tables),))
+    monkeypatch.setattr(net, "TABLE_DIRS", ())
+    assert [net.table_id(n) for n in ("1234", "0x10", "main", "local", "default", "vpn", "hexed")] == \
+        [1234, 16, 254, 255, 253, 100, 32]
+    assert net.table_id("commented") is None
+    assert net.table_id("nosuch") is None
