@@ -76,6 +76,12 @@ PublicKey = {PUB}
 AllowedIPs = 10.71.0.0/16, fd71::/64, 0.0.0.0/0
 Endpoint = 192.0.2.2:51820
 """, UPLINK),
+    "table-named": (IFACE + f"""Address = 10.70.0.1/24
+Table = main
+[Peer]
+PublicKey = {PUB}
+AllowedIPs = 10.71.0.0/16, 10.70.0.0/24
+""", ""),
     "full-tunnel": (IFACE + f"""Address = 10.70.0.2/32, fd70::2/128
 [Peer]
 PublicKey = {PUB}
