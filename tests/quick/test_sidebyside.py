@@ -80,7 +80,7 @@ Endpoint = 192.0.2.2:51820
 Table = main
 [Peer]
 PublicKey = {PUB}
-AllowedIPs = 10.71.0.0/16, 10.70.0.0/24
+AllowedIPs = 10.71.0.0/16, 10.72.0.0/24
 """, ""),
     "full-tunnel": (IFACE + f"""Address = 10.70.0.2/32, fd70::2/128
 [Peer]
