@@ -13,6 +13,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from wg_quick_py import conffile, dns, firewall, up
+
+REPO = Path(__file__).resolve().parents[2]
 from wg_quick_py.errors import (AlreadyExists, BadConfigName, ConfigMissing, NotBool, NotWireGuard,
                                 SaveFailed, StepFailed, render)
 
@@ -138,9 +140,8 @@ def test_strip_starts_light(tmp_path):
     conf = tmp_path / "wg0.conf"
     conf.write_text("[Interface]\nAddress = 10.0.0.1/24\n")
     conf.chmod(0o600)
-    repo = Path(__file__).resolve().parents[2]
     proc = subprocess.run([sys.executable, "-X", "importtime", "-m", "wg_quick_py", "strip", str(conf)],
-                          capture_output=True, text=True, env=dict(os.environ, PYTHONPATH=str(repo)))
+                          capture_output=True, text=True, env=dict(os.environ, PYTHONPATH=str(REPO)))
     assert proc.stdout == "[Interface]\n\n"
     imported = {line.split("|")[-1].strip().split(".")[0] for line in proc.stderr.splitlines()
                 if line.startswith("import time:")}
@@ -158,3 +159,18 @@ def test_table_names(tmp_path, monkeypatch):
         [1234, 16, 254, 255, 253, 100, 32]
     assert net.table_id("commented") is None
     assert net.table_id("nosuch") is None
+
+
+def test_bash_completion():
+    script = (f"source {REPO}/completions/wg-quick.bash; "
+              "COMP_WORDS=(wg-quick s); COMP_CWORD=1; _wg_quick; echo \"${COMPREPLY[*]}\"; "
+              "COMP_WORDS=(wg-quick bogus x); COMP_CWORD=2; _wg_quick; echo \"[${COMPREPLY[*]}]\"")
+    out = subprocess.run(["bash", "-c", script], capture_output=True, text=True).stdout
+    assert out.splitlines() == ["save strip", "[]"]
+
+
+@pytest.mark.skipif(not os.path.exists("/usr/bin/groff"), reason="needs groff")
+def test_man_page_renders_cleanly():
+    proc = subprocess.run(["groff", "-man", "-ww", "-z", str(REPO / "man" / "wg-quick.8")],
+                          capture_output=True, text=True)
+    assert (proc.returncode, proc.stderr) == (0, "")
