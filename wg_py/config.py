@@ -536,7 +536,7 @@ class QuickConfig:
     addresses: list[str] = field(default_factory=list)
     dns: list[str] = field(default_factory=list)
     dns_search: list[str] = field(default_factory=list)
-    mtu: int | None = None
+    mtu_text: str | None = None
     table: str | None = None
     pre_up: list[str] = field(default_factory=list)
     post_up: list[str] = field(default_factory=list)
@@ -544,6 +544,15 @@ class QuickConfig:
     post_down: list[str] = field(default_factory=list)
     save_config: bool = False
     wg_text: str = ""
+
+    @property
+    def mtu(self) -> int | None:
+        """The MTU as a number; QuickConfigError if it is not one.
+
+        Read lazily: `strip` passes an unparsable MTU through as the real tool does, and
+        `up` reads it before touching anything.
+        """
+        return None if self.mtu_text is None else _parse_mtu(self.mtu_text)
 
 
 # [[:space:]] in the C locale, which wg-quick runs under (LC_ALL=C).
@@ -576,7 +585,8 @@ def parse_quick_config(text: str) -> QuickConfig:
     Keys are those of REFERENCE.md §2.3, recognised (case-insensitively) only inside
     [Interface]; repeated list keys accumulate, MTU/Table/SaveConfig keep the last.
     Raises QuickConfigError for a SaveConfig that is not true/false (any case, since
-    wg-quick compares with nocasematch on) and for an MTU that is not a number.
+    wg-quick compares with nocasematch on); an MTU that is not a number raises only when
+    `QuickConfig.mtu` is read.
     """
     quick = QuickConfig()
     in_interface = False
@@ -603,7 +613,7 @@ def _take_quick_key(quick: QuickConfig, key: str, value: str) -> bool:
         for item in _split_list(value):
             (quick.dns if _NAMESERVER.fullmatch(item) else quick.dns_search).append(item)
     elif key == "mtu":
-        quick.mtu = _parse_mtu(value)
+        quick.mtu_text = value or None
     elif key == "table":
         quick.table = value or None
     elif key in _LIST_KEYS:

@@ -31,6 +31,7 @@ class Progress:
 
 
 def run(ctx: Context) -> int:
+    ctx.config.mtu  # an MTU that is not a number fails here, before anything is touched
     if net.link_exists(ctx.interface):
         raise AlreadyExists(ctx.interface)
     progress = Progress()

@@ -134,4 +134,6 @@ PublicKey = {PUB}
 Endpoint = vpn.example.com:51820
 """.encode(),
     "tabsheader": f"\t[Interface]\t\nPrivateKey\t=\t{PRIV}\n[ Interface ]\nAddress = 10.0.0.1/24\n[Interface]x\nAddress = 10.0.0.2/24\n".encode(),
+    # strip passes an MTU that is not a number through, as the real tool does
+    "badmtu": f"[Interface]\nPrivateKey = {PRIV}\nMTU = abc\nMTU=0x500\nMTU = 1x\n[Peer]\nPublicKey = {PUB}\n".encode(),
 }
