@@ -34,6 +34,8 @@ def link_json(ns, ifname: str) -> dict:
     info = json.loads(ns.run("ip", "-d", "-j", "link", "show", ifname).stdout)[0]
     for volatile in ("ifindex", "ifname", "linkinfo_data_id"):
         info.pop(volatile, None)
+    # The one deliberate difference (wg_py/engine/tun.py): we open the TUN with IFF_VNET_HDR.
+    info["linkinfo"]["info_data"].pop("vnet_hdr")
     return info
 
 

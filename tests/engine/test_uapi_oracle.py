@@ -45,7 +45,7 @@ def pair():
 def blocks(text: str, ifname: str, other: str) -> tuple[str, frozenset[str]]:
     """(interface part, set of peer parts), with the interface name unified."""
     text = re.sub(r"\n  transfer: [^\n]*", "", text.replace(other, ifname))
-    parts = re.split(r"\n(?=\[Peer\]|peer: )", text.strip("\n"))
+    parts = [part.strip("\n") for part in re.split(r"\n(?=\[Peer\]|peer: )", text.strip("\n"))]
     return parts[0], frozenset(parts[1:])
 
 
@@ -145,12 +145,14 @@ def uapi(ifname: str, request: bytes) -> bytes:
         return b"".join(chunks)
 
 
-def normalized_get(reply: bytes) -> tuple[bytes, frozenset]:
+def normalized_get(reply: bytes) -> list[tuple[bytes, frozenset]]:
     text = re.sub(rb"(last_handshake_time_n?sec|tx_bytes|rx_bytes)=\d+", rb"\1=N", reply)
     assert text.endswith(b"errno=0\n\n")
-    text = text[:-len(b"errno=0\n\n")]
-    head, *peers = re.split(rb"\n(?=public_key=)", text)
-    return head, frozenset(peers)
+    replies = []
+    for one in text.split(b"errno=0\n\n")[:-1]:
+        head, *peers = re.split(rb"\n(?=public_key=)", one.strip(b"\n"))
+        replies.append((head, frozenset(p.strip(b"\n") for p in peers)))
+    return replies
 
 
 def test_raw_requests_get_the_same_replies(pair):

@@ -25,6 +25,7 @@ import socket
 import time
 
 from wg_py.engine import tun as tunmod
+from wg_py.engine.gro import coalesce
 from wg_py.engine.log import Log
 from wg_py.engine.netlink import IFF_RUNNING, LinkMonitor
 from wg_py.engine.uapi_server import (
@@ -36,9 +37,13 @@ from wg_py.keys import is_zero_key, keys_equal, public_key
 from wg_py.model import WgDevice
 
 TUN_BATCH = 128              # packets read from the TUN per wake-up
-TUN_SLOT = 65536 + tunmod.PI_LEN
+TUN_SLOT = 65536 + tunmod.HEADROOM
 HOUSEKEEPING_INTERVAL = 1.0  # seconds between checks that our socket file still exists
 _TUN_GONE = (errno.EBADFD, errno.ENODEV, errno.ENXIO, errno.EIO, errno.EFAULT)
+
+
+def _pi_for(packet) -> bytes:
+    return tunmod.PI_IPV4 if packet[0] >> 4 == 4 else tunmod.PI_IPV6
 
 
 class SystemClock:
@@ -197,10 +202,9 @@ class Engine:
     def _write_tun(self, packets) -> None:
         fd = self.tun_fd
         writev = os.writev
-        pi4, pi6 = tunmod.PI_IPV4, tunmod.PI_IPV6
-        for packet in packets:
+        for iov in coalesce(packets, _pi_for):
             try:
-                writev(fd, (pi4 if packet[0] >> 4 == 4 else pi6, packet))
+                writev(fd, iov)
             except OSError:
                 self.stats["tun_write_errors"] += 1
 
@@ -209,6 +213,7 @@ class Engine:
     def _on_tun(self, _key, _mask) -> None:
         fd = self.tun_fd
         readv = os.readv
+        headroom = tunmod.HEADROOM
         packets = []
         append = packets.append
         for slot, iov in zip(self._tun_slots, self._tun_iov):
@@ -221,8 +226,8 @@ class Engine:
                     self.stop("TUN device is gone")
                     break
                 continue
-            if n > tunmod.PI_LEN:
-                append(slot[tunmod.PI_LEN:n])
+            if n > headroom:
+                append(slot[headroom:n])
         if packets:
             self.device.send_packets(packets)
             self._flush()

@@ -2,10 +2,15 @@
 
 wireguard-go opens `/dev/net/tun` with IFF_TUN and *without* IFF_NO_PI (its source calls
 this the "TUN status hack"), so every packet read or written carries the 4-byte
-packet-information header (`flags`, `proto`). `ip -d link show` of its interface says
-`tun type tun pi on vnet_hdr off`; ours says the same. The link gets MTU 1420
+packet-information header (`flags`, `proto`); so do we. The link gets MTU 1420
 (`device.DefaultMTU`) and keeps the kernel's defaults otherwise (txqueuelen 500,
 POINTOPOINT,MULTICAST,NOARP, down until someone sets it up).
+
+One deliberate difference: we add IFF_VNET_HDR (`ip -d link` says `vnet_hdr on` where
+0.0.20220316 says `off`; wireguard-go ≥ 0.0.20230223 says `on` too). After the PI header
+every packet carries a 10-byte virtio-net header, which lets one write hand the kernel a
+whole run of TCP segments (engine/gro.py). Without TUNSETOFFLOAD the kernel never sends
+us offloaded packets, so on reads the header is all zeros and skipped.
 """
 
 from __future__ import annotations
@@ -22,6 +27,9 @@ TUNSETIFF = 0x400454CA
 TUNGETIFF = 0x800454D2
 IFF_TUN = 0x0001
 IFF_NO_PI = 0x1000
+IFF_VNET_HDR = 0x4000
+VNET_HDR_LEN = 10           # struct virtio_net_hdr, after the PI header on every read/write
+HEADROOM = PI_LEN + VNET_HDR_LEN
 SIOCGIFMTU = 0x8921
 SIOCSIFMTU = 0x8922
 SIOCGIFINDEX = 0x8933
@@ -52,7 +60,7 @@ def create_tun(name: str, mtu: int = DEFAULT_MTU) -> tuple[int, str]:
         raise OSError(22, "Invalid argument")
     fd = os.open("/dev/net/tun", os.O_RDWR | os.O_CLOEXEC | os.O_NONBLOCK)
     try:
-        result = fcntl.ioctl(fd, TUNSETIFF, _ifreq(name, "H", IFF_TUN))
+        result = fcntl.ioctl(fd, TUNSETIFF, _ifreq(name, "H", IFF_TUN | IFF_VNET_HDR))
         real_name = result[:IFNAMSIZ].split(b"\0", 1)[0].decode()
         set_mtu(real_name, mtu)
     except OSError:
