@@ -1,0 +1,90 @@
+"""How `wg` reaches an interface: its UAPI socket if it has a live one, else the kernel.
+
+The three calls `wg` needs, with wireguard-tools' selection and error rules:
+- `list_interfaces()`: kernel WireGuard links (rtnetlink), then userspace ones
+  (live `*.sock` in /var/run/wireguard), in that order. InterfaceListError on failure.
+- `get_device(name)`: a snapshot. InterfaceAccessError(name, errno) on failure.
+- `set_device(change, name)`: applies a change. InterfaceModifyError(name, errno).
+Names containing `/` are refused with EINVAL and names of 16 characters or more with
+ENAMETOOLONG (IFNAMSIZ), before any socket is touched.
+"""
+
+from __future__ import annotations
+
+import errno as _errno
+
+from wg_py.errors import InterfaceAccessError, InterfaceListError, InterfaceModifyError, UapiError
+from wg_py.ipc import userspace
+from wg_py.model import WgDevice
+
+IFNAMSIZ = 16
+
+
+def _name_errno(name: str) -> int:
+    if "/" in name:
+        return _errno.EINVAL
+    if len(name.encode("utf-8", "surrogateescape")) >= IFNAMSIZ:
+        return _errno.ENAMETOOLONG
+    return 0
+
+
+def list_interfaces() -> list[str]:
+    from wg_py.ipc import netlink
+
+    try:
+        names = netlink.kernel_list_interfaces()
+        names += userspace.list_interfaces()
+    except OSError as e:
+        raise InterfaceListError(e.errno or _errno.EIO) from None
+    return names
+
+
+def get_device(name: str, listing: bool = False) -> WgDevice:
+    bad = _name_errno(name)
+    if bad:
+        raise InterfaceAccessError(name, bad, listing)
+    try:
+        session = userspace.Session.open(name)
+    except OSError as e:
+        raise InterfaceAccessError(name, e.errno or _errno.EIO, listing) from None
+    if session is None:
+        return _kernel_get(name, listing)
+    try:
+        return session.get()
+    except UapiError as e:
+        raise InterfaceAccessError(name, e.errno, listing) from None
+    finally:
+        session.close()
+
+
+def _kernel_get(name: str, listing: bool) -> WgDevice:
+    from wg_py.ipc import netlink
+
+    try:
+        return netlink.kernel_get_device(name)
+    except OSError as e:
+        raise InterfaceAccessError(name, e.errno or _errno.EIO, listing) from None
+
+
+def set_device(change: WgDevice, name: str) -> None:
+    bad = _name_errno(name)
+    if bad:
+        raise InterfaceModifyError(name, bad)
+    try:
+        session = userspace.Session.open(name)
+    except OSError as e:
+        raise InterfaceModifyError(name, e.errno or _errno.EIO) from None
+    if session is None:
+        from wg_py.ipc import netlink
+
+        try:
+            netlink.kernel_set_device(change, name)
+        except OSError as e:
+            raise InterfaceModifyError(name, e.errno or _errno.EIO) from None
+        return
+    try:
+        session.set(change)
+    except UapiError as e:
+        raise InterfaceModifyError(name, e.errno) from None
+    finally:
+        session.close()

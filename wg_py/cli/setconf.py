@@ -1,0 +1,67 @@
+"""`wg setconf`, `wg addconf` and `wg syncconf <interface> <file>`.
+
+- setconf: the file becomes the whole configuration (replace_peers; private key, port and
+  fwmark sent even when the file leaves them out).
+- addconf: only what the file says, added to what runs.
+- syncconf: like setconf, but peers that stay are updated in place instead of being
+  removed and re-added, so their sessions survive; running peers missing from the file are
+  removed. A preshared key or persistent keepalive that runs but is absent from the file is
+  cleared (the behaviour of wireguard-tools 1.0.20260223; 1.0.20210914 left them set).
+"""
+
+from __future__ import annotations
+
+from wg_py import ipc
+from wg_py.cli.errors import report, usage_error
+from wg_py.config import decode_config, parse_wg_config
+from wg_py.errors import ConfigRetrieveError, InterfaceAccessError, KeyFileError, WgError
+from wg_py.keys import ZERO_KEY
+from wg_py.model import WgDevice, WgPeer
+
+
+def read_config_file(path: str) -> str:
+    try:
+        with open(path, "rb") as f:
+            data = f.read()
+    except OSError as e:
+        # Rendered as the C tool's perror("fopen").
+        raise KeyFileError("open", path, e.errno or 0) from None
+    return decode_config(data)
+
+
+def sync_change(change: WgDevice, running: WgDevice) -> WgDevice:
+    """Turn a setconf change into the syncconf one, given the running configuration."""
+    if not change.peers or not running.peers:
+        return change
+    change.replace_peers = False
+    wanted = {peer.public_key: peer for peer in change.peers}
+    removals = []
+    for peer in running.peers:
+        target = wanted.get(peer.public_key)
+        if target is None:
+            removals.append(WgPeer(public_key=peer.public_key, remove=True))
+            continue
+        if peer.preshared_key is not None and target.preshared_key is None:
+            target.preshared_key = ZERO_KEY
+        if peer.persistent_keepalive_interval and target.persistent_keepalive_interval is None:
+            target.persistent_keepalive_interval = 0
+    change.peers = removals + change.peers
+    return change
+
+
+def run(argv0: str, name: str, argv: list[str]) -> int:
+    if len(argv) != 2:
+        return usage_error(argv0, name, "<interface> <configuration filename>")
+    ifname, path = argv
+    try:
+        change = parse_wg_config(read_config_file(path), append=(name == "addconf"))
+        if name == "syncconf" and change.peers:
+            try:
+                running = ipc.get_device(ifname)
+            except InterfaceAccessError as e:
+                raise ConfigRetrieveError(ifname, e.errno) from None
+            change = sync_change(change, running)
+        ipc.set_device(change, ifname)
+    except WgError as e:
+        return report(e)
+    return 0
