@@ -26,6 +26,7 @@ import time
 
 from wg_py.engine import tun as tunmod
 from wg_py.engine.gro import coalesce
+from wg_py.engine.tso import expand
 from wg_py.engine.log import Log
 from wg_py.engine.netlink import IFF_RUNNING, LinkMonitor
 from wg_py.engine.uapi_server import (
@@ -227,7 +228,11 @@ class Engine:
                     break
                 continue
             if n > headroom:
-                append(slot[headroom:n])
+                if slot[4] or slot[5]:
+                    # virtio-net header says: super-packet or checksum to complete.
+                    packets.extend(expand(slot[headroom:n], slot[4:headroom]))
+                else:
+                    append(slot[headroom:n])
         if packets:
             self.device.send_packets(packets)
             self._flush()

@@ -9,8 +9,8 @@ POINTOPOINT,MULTICAST,NOARP, down until someone sets it up).
 One deliberate difference: we add IFF_VNET_HDR (`ip -d link` says `vnet_hdr on` where
 0.0.20220316 says `off`; wireguard-go ≥ 0.0.20230223 says `on` too). After the PI header
 every packet carries a 10-byte virtio-net header, which lets one write hand the kernel a
-whole run of TCP segments (engine/gro.py). Without TUNSETOFFLOAD the kernel never sends
-us offloaded packets, so on reads the header is all zeros and skipped.
+whole run of TCP segments (engine/gro.py), and reads may be TCP super-packets or packets
+with checksums left to us (TUNSETOFFLOAD; engine/tso.py).
 """
 
 from __future__ import annotations
@@ -19,6 +19,8 @@ import fcntl
 import os
 import socket
 import struct
+
+from wg_py.engine.tso import OFFLOADS, TUNSETOFFLOAD
 
 DEFAULT_MTU = 1420          # wireguard-go device.DefaultMTU: 1500 - 80 bytes of overhead
 PI_LEN = 4                  # struct tun_pi: __u16 flags, __be16 proto
@@ -62,6 +64,10 @@ def create_tun(name: str, mtu: int = DEFAULT_MTU) -> tuple[int, str]:
     try:
         result = fcntl.ioctl(fd, TUNSETIFF, _ifreq(name, "H", IFF_TUN | IFF_VNET_HDR))
         real_name = result[:IFNAMSIZ].split(b"\0", 1)[0].decode()
+        # Checksum and TCP segmentation offload, if enabled (engine/tso.py, off by default):
+        # reads may then be 64 KiB TCP super-packets that tso.expand cuts up.
+        if OFFLOADS:
+            fcntl.ioctl(fd, TUNSETOFFLOAD, OFFLOADS)
         set_mtu(real_name, mtu)
     except OSError:
         os.close(fd)
