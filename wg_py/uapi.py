@@ -31,6 +31,61 @@ _HEX = frozenset("0123456789abcdefABCDEF")
 _DIGITS = frozenset("0123456789")
 
 
+# --------------------------------------------------------------------------- text forms
+
+def ntop(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> str:
+    if address.version == 4:
+        return str(address)
+    packed = address.packed
+    words = [int.from_bytes(packed[i:i + 2], "big") for i in range(0, 16, 2)]
+    # glibc: the longest run (first on ties) of two or more zero words becomes "::";
+    # a run covering exactly words 0-5, or 0-4 followed by ffff, shows the tail as IPv4.
+    best_base, best_len, cur_base = -1, 0, -1
+    for i, word in enumerate(words + [1]):
+        if word == 0 and i < 8:
+            if cur_base < 0:
+                cur_base = i
+        elif cur_base >= 0:
+            if i - cur_base > best_len:
+                best_base, best_len = cur_base, i - cur_base
+            cur_base = -1
+    if best_len < 2:
+        best_base, best_len = -1, 0
+    parts: list[str] = []
+    i = 0
+    while i < 8:
+        if i == best_base:
+            parts.append("")
+            i += best_len
+            if i == 8:
+                parts.append("")
+            continue
+        if i == 6 and best_base == 0 and (best_len == 6 or (best_len == 5 and words[5] == 0xFFFF)):
+            parts.append(str(ipaddress.IPv4Address(packed[12:])))
+            break
+        parts.append(f"{words[i]:x}")
+        i += 1
+    text = ":".join(parts)
+    if text == ":":
+        text = "::"
+    elif text.startswith(":") and not text.startswith("::"):
+        text = ":" + text
+    scope = address.scope_id
+    return f"{text}%{scope}" if scope else text
+
+
+def format_endpoint(endpoint: Endpoint) -> str:
+    """`ip:port` or `[ip6]:port`, the host as inet_ntop/getnameinfo write it."""
+    host = ntop(endpoint.host)
+    if endpoint.host.version == 6 and ":" in host:
+        return f"[{host}]:{endpoint.port}"
+    return f"{host}:{endpoint.port}"
+
+
+def format_prefix(aip: WgAllowedIP) -> str:
+    return f"{ntop(aip.network.network_address)}/{aip.network.prefixlen}"
+
+
 # --------------------------------------------------------------------------- set (client side)
 
 def format_set(change: WgDevice) -> str:
@@ -62,13 +117,13 @@ def _format_set_peer(peer: WgPeer, out: list[str]) -> None:
     if peer.preshared_key is not None:
         out.append(f"preshared_key={peer.preshared_key.hex()}")
     if peer.endpoint is not None:
-        out.append(f"endpoint={peer.endpoint}")
+        out.append(f"endpoint={format_endpoint(peer.endpoint)}")
     if peer.persistent_keepalive_interval is not None:
         out.append(f"persistent_keepalive_interval={peer.persistent_keepalive_interval}")
     if peer.replace_allowed_ips:
         out.append("replace_allowed_ips=true")
     for aip in peer.allowed_ips:
-        out.append(f"allowed_ip={'-' if aip.remove else ''}{aip}")
+        out.append(f"allowed_ip={'-' if aip.remove else ''}{format_prefix(aip)}")
 
 
 def parse_set_reply(text: str) -> int:
@@ -259,13 +314,13 @@ def format_get(snapshot: WgDevice, errno: int = 0) -> str:
         out.append(f"preshared_key={zero_hex if psk is None else psk.hex()}")
         out.append(f"protocol_version={peer.protocol_version}")
         if peer.endpoint is not None:
-            out.append(f"endpoint={peer.endpoint}")
+            out.append(f"endpoint={format_endpoint(peer.endpoint)}")
         out.append(f"last_handshake_time_sec={peer.last_handshake_time_sec}")
         out.append(f"last_handshake_time_nsec={peer.last_handshake_time_nsec}")
         out.append(f"tx_bytes={peer.tx_bytes}")
         out.append(f"rx_bytes={peer.rx_bytes}")
         out.append(f"persistent_keepalive_interval={peer.persistent_keepalive_interval or 0}")
-        out.extend(f"allowed_ip={aip}" for aip in peer.allowed_ips)
+        out.extend(f"allowed_ip={format_prefix(aip)}" for aip in peer.allowed_ips)
     out.append(f"errno={errno}")
     out.append("")
     out.append("")
