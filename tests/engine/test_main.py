@@ -152,3 +152,35 @@ def test_udp_sockets_follow_listen_port_and_fwmark():
         assert wg(ns, "show", name, "fwmark").stdout.strip() == "0x42"
         holder.kill()
         ns.run("ip", "link", "del", name)
+
+
+def test_hostile_uapi_clients_do_not_stall_others():
+    with namespace() as ns:
+        name = unique_ifname()
+        start("py", ns, name)
+        path = str(socket_path(name))
+        idle = []
+        for _ in range(20):                      # half a request each, then silence
+            s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            s.connect(path)
+            s.sendall(b"set=1\nlisten_port=1")
+            idle.append(s)
+        flood = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        flood.connect(path)
+        flood.setblocking(False)
+        try:                                       # a client that never reads its replies
+            for _ in range(2000):
+                flood.send(b"get=1\n\n" * 64)
+        except BlockingIOError:
+            pass
+        garbage = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        garbage.connect(path)
+        garbage.sendall(b"set=1\n" + b"x" * 200_000)
+        started = time.monotonic()
+        assert wg(ns, "show", name, "listen-port").returncode == 0
+        assert time.monotonic() - started < 2
+        garbage.settimeout(5)
+        assert garbage.recv(100) == b"errno=-5\n\n"
+        for s in idle + [flood, garbage]:
+            s.close()
+        ns.run("ip", "link", "del", name)
