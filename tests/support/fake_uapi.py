@@ -29,7 +29,7 @@ class FakeUapi:
         self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         self.sock.bind(self.path)
         self.sock.listen(16)
-        self.sock.settimeout(0.2)
+        self.sock.settimeout(0.05)
         self.thread = threading.Thread(target=self._serve, daemon=True)
         self.thread.start()
 
@@ -60,6 +60,8 @@ class FakeUapi:
                 text = request.decode()
                 self.requests.append(text + "\n\n")
                 reply = self.get_reply if text.startswith("get=1") else self.set_reply
+                if not reply:
+                    return  # hang up without answering
                 try:
                     conn.sendall(reply.encode())
                 except OSError:

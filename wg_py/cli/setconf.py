@@ -45,6 +45,9 @@ def sync_change(change: WgDevice, running: WgDevice) -> WgDevice:
             target.preshared_key = ZERO_KEY
         if peer.persistent_keepalive_interval and target.persistent_keepalive_interval is None:
             target.persistent_keepalive_interval = 0
+    # wg prepends each removal while walking the peers in ascending key order, so removals
+    # go out in descending key order; kept for byte-identical requests.
+    removals.sort(key=lambda peer: peer.public_key, reverse=True)
     change.peers = removals + change.peers
     return change
 
