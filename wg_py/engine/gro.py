@@ -48,70 +48,57 @@ def _sum16(data: bytes) -> int:
 
 
 class _Run:
-    __slots__ = ("first", "parts", "hlen", "seg", "next_seq", "size", "last_flags", "count", "v6")
+    __slots__ = ("first", "parts", "hlen", "seg", "next_seq", "size", "last_flags", "count", "v6", "match")
 
-    def __init__(self, packet, hlen: int, payload: int, seq: int, flags: int, v6: bool) -> None:
+    def __init__(self, packet, hlen: int, payload: int, seq: int, flags: int, v6: bool, match: tuple) -> None:
         self.first = packet
         self.parts = [memoryview(packet)[hlen:]]
-        self.hlen, self.seg, self.v6 = hlen, payload, v6
+        self.hlen, self.seg, self.v6, self.match = hlen, payload, v6, match
         self.next_seq = (seq + payload) & 0xFFFFFFFF
         self.size = len(packet)
         self.last_flags = flags
         self.count = 1
 
 
-def _eligible(p) -> tuple | None:
-    """(flow key, header length, payload length, seq, flags, is_v6, match bytes) or None."""
-    n = len(p)
-    b0 = p[0]
-    if b0 == 0x45:
-        if n < 40 or p[9] != 6 or p[6] & 0x3F or p[7]:
-            return None
-        doff = (p[32] >> 4) << 2
-        hlen = 20 + doff
-        flags = p[33]
-        if doff < 20 or n <= hlen or flags & ~(_ACK | _PSH) or not flags & _ACK:
-            return None
-        key = p[12:24]
-        match = p[1:2] + p[6:7] + p[8:9] + p[28:32] + p[34:36] + p[40:hlen]
-        return key, hlen, n - hlen, int.from_bytes(p[24:28], "big"), flags, False, match
-    if b0 >> 4 == 6:
-        if n < 60 or p[6] != 6:
-            return None
-        doff = (p[52] >> 4) << 2
-        hlen = 40 + doff
-        flags = p[53]
-        if doff < 20 or n <= hlen or flags & ~(_ACK | _PSH) or not flags & _ACK:
-            return None
-        key = p[8:44]
-        match = p[0:4] + p[7:8] + p[48:52] + p[54:56] + p[60:hlen]
-        return key, hlen, n - hlen, int.from_bytes(p[44:48], "big"), flags, True, match
-    return None
-
-
 def coalesce(packets: list, pi_for) -> list[list]:
     """Turn decrypted packets into iovec lists for writev: [pi, vnet header, data...].
 
-    `pi_for(packet)` gives the 4-byte packet-information header for a packet.
+    `pi_for(packet)` gives the 4-byte packet-information header for a packet. The loop is
+    written flat on purpose: it runs once per received packet.
     """
     out: list[list] = []
     runs: dict = {}
-    matches: dict = {}
     for p in packets:
-        info = _eligible(p)
-        if info is None:
-            if len(runs):
-                key = _flow_key(p)
-                run = runs.pop(key, None) if key is not None else None
-                if run is not None:
-                    out.append(_emit(run, pi_for))
-            out.append([pi_for(p), VNET_NONE, p])
+        n = len(p)
+        b0 = p[0]
+        # Eligibility and the fields a run must share (see the module docstring).
+        if b0 == 0x45 and n > 40 and p[9] == 6 and not (p[6] & 0x3F or p[7]):
+            t = 20
+            v6 = False
+            key = p[12:24]
+        elif b0 >> 4 == 6 and n > 60 and p[6] == 6:
+            t = 40
+            v6 = True
+            key = p[8:44]
+        else:
+            _write_alone(p, runs, out, pi_for)
             continue
-        key, hlen, payload, seq, flags, v6, match = info
+        flags = p[t + 13]
+        hlen = t + ((p[t + 12] >> 4) << 2)
+        if flags & 0xE7 or not flags & _ACK or hlen < t + 20 or n <= hlen:
+            _write_alone(p, runs, out, pi_for)
+            continue
+        # Shared: ACK number and data offset, window, urgent pointer and options, TOS/TTL
+        # (v4) or traffic class, flow label and hop limit (v6). Flags are checked apart:
+        # PSH may end a run.
+        match = (p[t + 8:t + 13], p[t + 14:t + 16], p[t + 18:hlen],
+                 (p[1] << 8 | p[8]) if not v6 else p[0:4] + p[7:8])
+        payload = n - hlen
+        seq = int.from_bytes(p[t + 4:t + 8], "big")
         run = runs.get(key)
         if run is not None:
-            if (seq == run.next_seq and payload <= run.seg and hlen == run.hlen and not run.last_flags & _PSH
-                    and run.count < MAX_SEGMENTS and run.size + payload <= MAX_SUPER and matches[key] == match
+            if (seq == run.next_seq and payload <= run.seg and match == run.match and not run.last_flags & _PSH
+                    and run.count < MAX_SEGMENTS and run.size + payload <= MAX_SUPER
                     and (run.count == 1 or len(run.parts[-1]) == run.seg)):
                 run.parts.append(memoryview(p)[hlen:])
                 run.next_seq = (seq + payload) & 0xFFFFFFFF
@@ -120,11 +107,20 @@ def coalesce(packets: list, pi_for) -> list[list]:
                 run.count += 1
                 continue
             out.append(_emit(run, pi_for))
-        runs[key] = _Run(p, hlen, payload, seq, flags, v6)
-        matches[key] = match
+        runs[key] = _Run(p, hlen, payload, seq, flags, v6, match)
     for run in runs.values():
         out.append(_emit(run, pi_for))
     return out
+
+
+def _write_alone(p, runs: dict, out: list, pi_for) -> None:
+    """A packet that does not merge: after the pending run of its flow, if any."""
+    if runs:
+        key = _flow_key(p)
+        run = runs.pop(key, None) if key is not None else None
+        if run is not None:
+            out.append(_emit(run, pi_for))
+    out.append([pi_for(p), VNET_NONE, p])
 
 
 def _flow_key(p):
