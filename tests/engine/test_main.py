@@ -140,8 +140,11 @@ def test_udp_sockets_follow_listen_port_and_fwmark():
         name = unique_ifname()
         start("py", ns, name)
         wg(ns, "set", name, "listen-port", "41414", "fwmark", "0x42")
-        sockets = ns.run("ss", "-uanp").stdout
-        assert "0.0.0.0:41414" in sockets and "[::]:41414" in sockets
+        sockets = ns.run("ss", "-Huanpe").stdout.splitlines()
+        v4 = [line for line in sockets if "0.0.0.0:41414" in line]
+        v6 = [line for line in sockets if "[::]:41414" in line]
+        assert len(v4) == 1 and len(v6) == 1
+        assert "fwmark:0x42" in v4[0] and "fwmark:0x42" in v6[0] and "v6only:1" in v6[0]   # SO_MARK, V6ONLY
         # A taken port: EADDRINUSE comes back as wg's message; the old port keeps working.
         holder = ns.popen(sys.executable, "-c", "import socket,time; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM);"
                           "s.bind(('0.0.0.0', 42424)); print('ok', flush=True); time.sleep(30)", text=True)
