@@ -66,6 +66,8 @@ class FakeUapi:
                     conn.sendall(reply.encode())
                 except OSError:
                     return
+                if not reply.endswith("\n\n"):
+                    return  # an unterminated reply: hang up after it rather than stall both tools
 
     def close(self) -> None:
         self._stop = True

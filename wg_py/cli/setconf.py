@@ -23,6 +23,9 @@ def read_config_file(path: str) -> str:
     try:
         with open(path, "rb") as f:
             data = f.read()
+    except IsADirectoryError:
+        # fopen(3) opens a directory and getline then fails at once: wg sees an empty file.
+        return ""
     except OSError as e:
         # Rendered as the C tool's perror("fopen").
         raise KeyFileError("open", path, e.errno or 0) from None
