@@ -13,7 +13,6 @@ import contextlib
 import itertools
 import os
 import signal
-import subprocess
 import sys
 import time
 

@@ -99,7 +99,6 @@ def _open_tun(ifname: str, log: Log) -> tuple[int | None, str]:
     except (OSError, ValueError) as e:
         text = os.strerror(e.errno) if isinstance(e, OSError) and e.errno else str(e)
         log.error(f"Failed to create TUN device: {text}")
-        sys.stderr.write(f"Failed to create TUN device: {text}\n") if log.level == SILENT else None
         return None, ifname
 
 
@@ -115,8 +114,6 @@ def _open_uapi(ifname: str, log: Log) -> socket.socket | None:
     except (OSError, ValueError) as e:
         text = e.strerror if isinstance(e, OSError) and e.strerror else str(e)
         log.error(f"UAPI listen error: {text}")
-        if log.level == SILENT:
-            sys.stderr.write(f"UAPI listen error: {text}\n")
         return None
 
 
@@ -148,8 +145,6 @@ def _daemonize(argv: list[str], tun_fd: int, uapi_sock: socket.socket, level: in
     os.close(ready_r)
     if not ok:
         log.error("Failed to daemonize: the engine did not start")
-        if log.level == SILENT:
-            sys.stderr.write("Failed to daemonize: the engine did not start\n")
         return 1
     # The child owns TUN and socket now; exiting closes only our copies.
     return 0

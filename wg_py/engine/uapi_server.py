@@ -30,7 +30,7 @@ import socket
 import stat
 from typing import Callable
 
-from wg_py.keys import KEY_HEX_LEN, key_to_hex
+from wg_py.keys import key_to_hex
 from wg_py.model import Endpoint, WgAllowedIP, WgDevice, WgPeer
 
 SOCKET_DIR = "/var/run/wireguard"
