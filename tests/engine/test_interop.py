@@ -238,3 +238,28 @@ def test_tun_moved_to_another_namespace_keeps_working(nets):
         assert ping(b.ns, a.inner4, count=2)
         c.run("ip", "link", "del", a.ifname)
         assert wait_for(lambda: not socket_path(a.ifname).exists(), 5)
+
+
+def test_replies_come_from_the_address_the_peer_wrote_to(nets):
+    """Sticky source: B writes to A's second address; A must answer from it, not from its primary."""
+    nsa, _nsb = nets
+    veth = [line.split(":")[1].strip().split("@")[0] for line in nsa.run("ip", "-o", "link").stdout.splitlines()
+            if "va" in line.split(":")[1]][0]
+    nsa.run("ip", "addr", "add", "192.0.2.21/24", "dev", veth)
+    try:
+        # wireguard-go (in nsb) initiates towards our second address in nsa.
+        theirs, ours = make_sides(nets, "go", "py")
+        a, b = theirs, ours
+        a.ns, b.ns = nets[1], nets[0]
+        a.underlay, b.underlay = "192.0.2.2", "192.0.2.21"
+        try:
+            start("go", a.ns, a.ifname)
+            start("py", b.ns, b.ifname)
+            configure_pair(a, b, a_endpoint=True, b_endpoint=False)
+            assert ping(a.ns, b.inner4, count=2)
+            assert wg(a.ns, "show", a.ifname, "endpoints").stdout.split()[1] == f"192.0.2.21:{b.port}"
+        finally:
+            for side in (a, b):
+                side.ns.run("ip", "link", "del", side.ifname, check=False)
+    finally:
+        nsa.run("ip", "addr", "del", "192.0.2.21/24", "dev", veth, check=False)
