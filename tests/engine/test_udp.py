@@ -1,0 +1,67 @@
+"""UDP sockets: one port for IPv4 and IPv6, GSO send runs, GRO receive split, sticky source (loopback)."""
+
+from __future__ import annotations
+
+import os
+import socket
+import time
+
+import pytest
+
+from wg_py.engine.udp import BindError, UdpBind
+
+
+def receive(bind: UdpBind, sock, want: int, timeout: float = 3.0) -> list:
+    got: list = []
+    deadline = time.monotonic() + timeout
+    while len(got) < want and time.monotonic() < deadline:
+        batch: list = []
+        bind.recv_batch(sock, batch)
+        got += [(bytes(view), addr) for view, addr in batch]
+        if not batch:
+            time.sleep(0.01)
+    return got
+
+
+def test_port_zero_gives_one_port_for_both_families():
+    bind = UdpBind(0)
+    try:
+        assert bind.port > 0
+        assert bind.v4.getsockname()[1] == bind.port
+        assert bind.v6 is not None and bind.v6.getsockname()[1] == bind.port
+        assert bind.v6.getsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY) == 1
+        with pytest.raises(BindError):
+            UdpBind(bind.port)
+    finally:
+        bind.close()
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "::1"])
+def test_equal_datagrams_go_out_in_runs_and_come_back_split(host):
+    sender, receiver = UdpBind(0), UdpBind(0)
+    try:
+        target = (host, receiver.port) if ":" not in host else (host, receiver.port, 0, 0)
+        payloads = [bytes([i]) * 1000 for i in range(20)] + [b"short tail"] + [b"x" * 300] * 3
+        assert sender.send_batch([(p, target) for p in payloads]) == 0
+        sock = receiver.v4 if ":" not in host else receiver.v6
+        got = receive(receiver, sock, len(payloads))
+        assert [p for p, _addr in got] == payloads
+        source = got[0][1]
+        assert source[1] == sender.port
+        # The reply to that source leaves from the address it wrote to.
+        assert source in receiver.sticky
+    finally:
+        sender.close()
+        receiver.close()
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="SO_MARK needs CAP_NET_ADMIN")
+def test_fwmark_is_set_on_both_sockets():
+    bind = UdpBind(0, fwmark=0x51)
+    try:
+        for sock in bind.sockets():
+            assert sock.getsockopt(socket.SOL_SOCKET, 36) == 0x51   # SO_MARK
+        bind.set_mark(0)
+        assert all(s.getsockopt(socket.SOL_SOCKET, 36) == 0 for s in bind.sockets())
+    finally:
+        bind.close()
