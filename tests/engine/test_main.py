@@ -187,3 +187,23 @@ def test_hostile_uapi_clients_do_not_stall_others():
         for s in idle + [flood, garbage]:
             s.close()
         ns.run("ip", "link", "del", name)
+
+
+def test_down_and_up_keeps_the_random_port_and_closes_sockets_while_down():
+    with namespace() as ns:
+        ours, theirs = unique_ifname(), unique_ifname()
+        start("py", ns, ours)
+        start("go", ns, theirs)
+        ports = {}
+        for name in (ours, theirs):
+            ports[name] = wg(ns, "show", name, "listen-port").stdout.strip()
+            ns.run("ip", "link", "set", name, "up")
+            ns.run("ip", "link", "set", name, "down")
+        assert wait_for(lambda: f":{ports[ours]} " not in ns.run("ss", "-Huan").stdout, 5)
+        for name in (ours, theirs):
+            ns.run("ip", "link", "set", name, "up")
+        assert wait_for(lambda: f":{ports[ours]} " in ns.run("ss", "-Huan").stdout, 5)
+        for name in (ours, theirs):
+            assert wg(ns, "show", name, "listen-port").stdout.strip() == ports[name]
+        ns.run("ip", "link", "del", ours)
+        ns.run("ip", "link", "del", theirs)

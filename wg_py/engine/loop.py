@@ -34,7 +34,6 @@ from wg_py.engine.uapi_server import (
 )
 from wg_py.engine.udp import BindError, UdpBind
 from wg_py.errors import UapiError
-from wg_py.keys import is_zero_key, keys_equal, public_key
 from wg_py.model import WgDevice
 
 TUN_BATCH = 128              # packets read from the TUN per wake-up
@@ -266,8 +265,11 @@ class Engine:
             return
         self.up = up
         if up:
+            # The port last bound (what `get` shows), like wireguard-go, which keeps a
+            # random port across down/up.
+            port = self.device.snapshot().listen_port or 0
             try:
-                bind = UdpBind(self.device.listen_port, self.device.fwmark or 0)
+                bind = UdpBind(port, self.device.fwmark or 0)
             except BindError as e:
                 self.log.error(f"Unable to update bind: {os.strerror(e.errno)}")
             else:
@@ -393,7 +395,6 @@ class Engine:
             self._flush()
 
     def _apply(self, change: WgDevice) -> int:
-        self._drop_own_key_peers(change)
         new_bind = None
         old_mark = self.bind.fwmark if self.bind is not None else None
         if self.up and change.listen_port is not None and (
@@ -424,12 +425,3 @@ class Engine:
             self.device.set_bound_port(new_bind.port)
         return 0
 
-    def _drop_own_key_peers(self, change: WgDevice) -> None:
-        """wireguard-go silently ignores a peer whose key is the device's own public key."""
-        if not change.peers:
-            return
-        private = change.private_key if change.private_key is not None else self.device.snapshot().private_key
-        if is_zero_key(private):
-            return
-        own = public_key(private)
-        change.peers = [p for p in change.peers if not keys_equal(p.public_key, own)]
