@@ -240,10 +240,11 @@ class Engine:
 
     def _on_udp(self, key, _mask) -> None:
         bind = self.bind
-        if bind is None:
-            return
+        sock = key.fileobj
+        if bind is None or (sock is not bind.v4 and sock is not bind.v6):
+            return   # an event fetched before a rebind (UAPI set earlier in this wake-up)
         batch: list = []
-        bind.recv_batch(key.fileobj, batch)
+        bind.recv_batch(sock, batch)
         if batch:
             self.device.receive_datagrams(batch)
             self._flush()
