@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import errno as _errno
 import ipaddress
+import socket as _socket
 
 from wg_py.errors import UapiError
 from wg_py.keys import KEY_HEX_LEN, is_zero_key
@@ -27,49 +28,17 @@ S64_MAX = 0x7FFFFFFFFFFFFFFF
 U64_MAX = 0xFFFFFFFFFFFFFFFF
 S32_MAX = 0x7FFFFFFF
 
-_HEX = frozenset("0123456789abcdefABCDEF")
 _DIGITS = frozenset("0123456789")
 
 
 # --------------------------------------------------------------------------- text forms
 
 def ntop(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> str:
+    """The address as glibc's inet_ntop writes it (Python's str() differs for IPv6 with an
+    embedded IPv4 tail, e.g. `::ffff:192.0.2.1`), plus the IPv6 zone if there is one."""
     if address.version == 4:
-        return str(address)
-    packed = address.packed
-    words = [int.from_bytes(packed[i:i + 2], "big") for i in range(0, 16, 2)]
-    # glibc: the longest run (first on ties) of two or more zero words becomes "::";
-    # a run covering exactly words 0-5, or 0-4 followed by ffff, shows the tail as IPv4.
-    best_base, best_len, cur_base = -1, 0, -1
-    for i, word in enumerate(words + [1]):
-        if word == 0 and i < 8:
-            if cur_base < 0:
-                cur_base = i
-        elif cur_base >= 0:
-            if i - cur_base > best_len:
-                best_base, best_len = cur_base, i - cur_base
-            cur_base = -1
-    if best_len < 2:
-        best_base, best_len = -1, 0
-    parts: list[str] = []
-    i = 0
-    while i < 8:
-        if i == best_base:
-            parts.append("")
-            i += best_len
-            if i == 8:
-                parts.append("")
-            continue
-        if i == 6 and best_base == 0 and (best_len == 6 or (best_len == 5 and words[5] == 0xFFFF)):
-            parts.append(str(ipaddress.IPv4Address(packed[12:])))
-            break
-        parts.append(f"{words[i]:x}")
-        i += 1
-    text = ":".join(parts)
-    if text == ":":
-        text = "::"
-    elif text.startswith(":") and not text.startswith("::"):
-        text = ":" + text
+        return _socket.inet_ntop(_socket.AF_INET, address.packed)
+    text = _socket.inet_ntop(_socket.AF_INET6, address.packed)
     scope = address.scope_id
     return f"{text}%{scope}" if scope else text
 
@@ -148,26 +117,42 @@ class _Malformed(Exception):
 
 
 def _num(value: str, maximum: int) -> int:
-    # strtoull after an isdigit() check: digits only, base 10, and a too-large value is
-    # refused except where the maximum is ULLONG_MAX itself (strtoull saturates there).
-    if not value or not set(value) <= _DIGITS:
+    # strtoull after an isdigit() check: ASCII digits only, base 10, and a too-large value
+    # is refused except where the maximum is ULLONG_MAX itself (strtoull saturates there).
+    if not (value.isascii() and value.isdigit()):
         raise _Malformed(value)
     number = int(value)
-    if maximum == U64_MAX and number > U64_MAX:
-        number = U64_MAX
     if number > maximum:
-        raise _Malformed(value)
+        if maximum != U64_MAX:
+            raise _Malformed(value)
+        number = U64_MAX
     return number
 
 
 def _hex_key(value: str) -> bytes:
-    if len(value) != KEY_HEX_LEN or not set(value) <= _HEX:
+    try:
+        raw = bytes.fromhex(value) if len(value) == KEY_HEX_LEN else b""
+    except ValueError:
+        raw = b""
+    # fromhex() skips spaces between bytes; those make the key come out short.
+    if len(raw) != 32:
         raise _Malformed("key")
-    return bytes.fromhex(value)
+    return raw
+
+
+def _ip_int(family: int, text: str) -> int:
+    # inet_pton is the C client's parser (strict dotted quad, no zone); ints make the
+    # ipaddress objects several times cheaper to build than parsing text twice.
+    try:
+        return int.from_bytes(_socket.inet_pton(family, text), "big")
+    except (OSError, ValueError, UnicodeError):
+        raise _Malformed(text) from None
 
 
 def _endpoint(value: str) -> Endpoint:
-    if value.startswith("["):
+    if not value:
+        raise _Malformed(value)
+    if value[0] == "[":
         close = value.find("]")
         if close < 0 or value[close + 1:close + 2] != ":" or not value[close + 2:]:
             raise _Malformed(value)
@@ -177,60 +162,55 @@ def _endpoint(value: str) -> Endpoint:
         if not sep or not port:
             raise _Malformed(value)
     try:
-        return Endpoint(ipaddress.ip_address(host), _port(port))
+        if ":" not in host:
+            return Endpoint(ipaddress.IPv4Address(_ip_int(_socket.AF_INET, host)), _num(port, U16_MAX))
+        return Endpoint(ipaddress.IPv6Address(host), _num(port, U16_MAX))
     except (ValueError, _Malformed):
         return _resolve_endpoint(host, port)
-
-
-def _port(text: str) -> int:
-    number = _num(text, U16_MAX)
-    return number
 
 
 def _resolve_endpoint(host: str, port: str) -> Endpoint:
     # The C client hands whatever it got to getaddrinfo(); a device only ever reports numeric
     # addresses, so this path is for odd engines. Its failure code is the C tool's (a positive
     # ENETUNREACH, which ends up printed as "Unknown error -101").
-    import socket
-
     try:
-        info = socket.getaddrinfo(host, port, 0, socket.SOCK_DGRAM, socket.IPPROTO_UDP)
+        info = _socket.getaddrinfo(host, port, 0, _socket.SOCK_DGRAM, _socket.IPPROTO_UDP)
     except (OSError, UnicodeError):
         raise UapiError(-_errno.ENETUNREACH, "endpoint does not resolve") from None
     family, _t, _p, _c, sockaddr = info[0]
-    if family not in (socket.AF_INET, socket.AF_INET6):
+    if family not in (_socket.AF_INET, _socket.AF_INET6):
         raise _Malformed(host)
     return Endpoint(ipaddress.ip_address(sockaddr[0]), sockaddr[1])
 
 
 def _allowed_ip(value: str) -> WgAllowedIP:
     ip_text, sep, mask = value.partition("/")
-    if not sep or not mask[:1].isdigit() or not set(mask) <= _DIGITS:
+    if not sep or not (mask.isascii() and mask.isdigit()):
         raise _Malformed(value)
     cidr = int(mask)
-    try:
-        if ":" in ip_text:
-            address: ipaddress._BaseAddress = ipaddress.IPv6Address(ip_text)
-            if cidr > 128 or "%" in ip_text:
-                raise _Malformed(value)
-            return WgAllowedIP(ipaddress.IPv6Network((address, cidr), strict=False))
-        address = ipaddress.IPv4Address(ip_text)
-        if cidr > 32:
+    if ":" in ip_text:
+        if cidr > 128:
             raise _Malformed(value)
-        return WgAllowedIP(ipaddress.IPv4Network((address, cidr), strict=False))
-    except ValueError:
-        raise _Malformed(value) from None
+        return WgAllowedIP(ipaddress.IPv6Network((_ip_int(_socket.AF_INET6, ip_text), cidr), strict=False))
+    if cidr > 32:
+        raise _Malformed(value)
+    return WgAllowedIP(ipaddress.IPv4Network((_ip_int(_socket.AF_INET, ip_text), cidr), strict=False))
 
 
 def parse_get(text: str, name: str = "") -> WgDevice:
-    """A `get=1` reply → snapshot. Raises UapiError(errno) as the C client would fail."""
+    """A `get=1` reply → snapshot. Raises UapiError(errno) as the C client would fail.
+
+    The rules are the C client's: lines up to the first blank line; a line without `=`,
+    an unterminated line or EOF before the blank line is EPROTO; the result is the last
+    `errno=` value (EPROTO if there was none); device keys count only before the first
+    `public_key`; unknown keys are skipped.
+    """
     device = WgDevice(name=name, listen_port=0, fwmark=0)
     peer: WgPeer | None = None
     status = -_errno.EPROTO
-    lines = text.split("\n")
-    # The last element is what follows the final "\n": an unterminated line is malformed.
+    # The last element is what follows the final "\n": an unterminated line, never read.
     try:
-        for line in lines[:-1]:
+        for line in text.split("\n")[:-1]:
             if not line:
                 if status:
                     raise UapiError(-status)
@@ -238,62 +218,50 @@ def parse_get(text: str, name: str = "") -> WgDevice:
             key, sep, value = line.partition("=")
             if not sep:
                 raise _Malformed(line)
-            peer, status = _apply_line(device, peer, key, value, status)
+            if key == "public_key":
+                peer = WgPeer(public_key=_hex_key(value), persistent_keepalive_interval=0)
+                device.peers.append(peer)
+            elif key == "errno":
+                status = -_num(value, S32_MAX)
+            elif peer is not None:
+                _peer_line(peer, key, value)
+            else:
+                _device_line(device, key, value)
     except _Malformed:
         pass
     raise UapiError(_errno.EPROTO, "malformed get reply")
 
 
-def _apply_line(device: WgDevice, peer: WgPeer | None, key: str, value: str,
-                status: int) -> tuple[WgPeer | None, int]:
-    if peer is None and key in _DEVICE_KEYS:
-        _DEVICE_KEYS[key](device, value)
-    elif key == "public_key":
-        peer = WgPeer(public_key=b"", persistent_keepalive_interval=0)
-        device.peers.append(peer)
-        peer.public_key = _hex_key(value)
-    elif peer is not None and key in _PEER_KEYS:
-        _PEER_KEYS[key](peer, value)
-    elif key == "errno":
-        status = -_num(value, S32_MAX)
-    return peer, status
+def _peer_line(peer: WgPeer, key: str, value: str) -> None:
+    if key == "allowed_ip":
+        peer.allowed_ips.append(_allowed_ip(value))
+    elif key == "preshared_key":
+        psk = _hex_key(value)
+        peer.preshared_key = None if is_zero_key(psk) else psk
+    elif key == "endpoint":
+        peer.endpoint = _endpoint(value)
+    elif key == "last_handshake_time_sec":
+        peer.last_handshake_time_sec = _num(value, S64_MAX)
+    elif key == "last_handshake_time_nsec":
+        peer.last_handshake_time_nsec = _num(value, S64_MAX)
+    elif key == "rx_bytes":
+        peer.rx_bytes = _num(value, U64_MAX)
+    elif key == "tx_bytes":
+        peer.tx_bytes = _num(value, U64_MAX)
+    elif key == "persistent_keepalive_interval":
+        peer.persistent_keepalive_interval = _num(value, U16_MAX)
 
 
-def _set_private_key(device: WgDevice, value: str) -> None:
-    from wg_py.x25519 import public_key
+def _device_line(device: WgDevice, key: str, value: str) -> None:
+    if key == "private_key":
+        from wg_py.x25519 import public_key
 
-    device.private_key = _hex_key(value)
-    device.public_key = public_key(device.private_key)
-
-
-def _set_preshared_key(peer: WgPeer, value: str) -> None:
-    key = _hex_key(value)
-    peer.preshared_key = None if is_zero_key(key) else key
-
-
-def _set_endpoint(peer: WgPeer, value: str) -> None:
-    if not value:
-        raise _Malformed(value)
-    peer.endpoint = _endpoint(value)
-
-
-_DEVICE_KEYS = {
-    "private_key": _set_private_key,
-    "listen_port": lambda d, v: setattr(d, "listen_port", _num(v, U16_MAX)),
-    "fwmark": lambda d, v: setattr(d, "fwmark", _num(v, U32_MAX)),
-}
-
-_PEER_KEYS = {
-    "preshared_key": _set_preshared_key,
-    "endpoint": _set_endpoint,
-    "persistent_keepalive_interval":
-        lambda p, v: setattr(p, "persistent_keepalive_interval", _num(v, U16_MAX)),
-    "allowed_ip": lambda p, v: p.allowed_ips.append(_allowed_ip(v)),
-    "last_handshake_time_sec": lambda p, v: setattr(p, "last_handshake_time_sec", _num(v, S64_MAX)),
-    "last_handshake_time_nsec": lambda p, v: setattr(p, "last_handshake_time_nsec", _num(v, S64_MAX)),
-    "rx_bytes": lambda p, v: setattr(p, "rx_bytes", _num(v, U64_MAX)),
-    "tx_bytes": lambda p, v: setattr(p, "tx_bytes", _num(v, U64_MAX)),
-}
+        device.private_key = _hex_key(value)
+        device.public_key = public_key(device.private_key)
+    elif key == "listen_port":
+        device.listen_port = _num(value, U16_MAX)
+    elif key == "fwmark":
+        device.fwmark = _num(value, U32_MAX)
 
 
 # --------------------------------------------------------------------------- get (server side)
