@@ -107,8 +107,8 @@ ROWS = [("handshake_s", "time to first handshake+ping (s)", False), ("ping_ms", 
         ("tcp1_mbps", "iperf3 TCP 1 stream (Mbit/s)", True), ("tcp4_mbps", "iperf3 TCP 4 streams (Mbit/s)", True),
         ("udp_mbps", "iperf3 UDP full rate, received (Mbit/s)", True), ("udp_loss_pct", "UDP loss (%)", False),
         ("tcp1_retr", "TCP 1 stream retransmits", False), ("tcp4_retr", "TCP 4 streams retransmits", False),
-        ("tcp1_cpu", "engine CPU during TCP 1 (cores)", False), ("tcp4_cpu", "engine CPU during TCP 4 (cores)", False),
-        ("udp_cpu", "engine CPU during UDP (cores)", False)]
+        ("tcp1_cpu", "CPU of both engines, TCP 1 (cores)", False), ("tcp4_cpu", "CPU of both engines, TCP 4 (cores)", False),
+        ("udp_cpu", "CPU of both engines, UDP (cores)", False)]
 
 
 def main() -> int:
