@@ -9,7 +9,7 @@ export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends \
     wireguard-tools wireguard-go iproute2 iputils-ping iperf3 nftables procps psmisc \
-    tcpdump python3-venv iptables >/dev/null
+    tcpdump python3-venv iptables zsh fish >/dev/null
 # wg-quick's DNS= goes through resolvconf(8). openresolv only touches /etc/resolv.conf when
 # called (the tests call it inside private mount namespaces); skip it where a resolvconf
 # (Debian's, or systemd-resolved's shim) is installed already.

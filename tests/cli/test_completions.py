@@ -47,3 +47,16 @@ def test_other_shells_parse(shell, name):
         pytest.skip(f"{shell} not installed")
     flag = "-n" if shell == "zsh" else "--no-execute"
     subprocess.run([shell, flag, os.path.join(REPO, "completions", name)], check=True, timeout=10)
+
+
+def test_fish_completes_like_bash():
+    if not shutil.which("fish"):
+        pytest.skip("fish not installed")
+    script = ("function wg; if test \"$argv[1]\" = show -a \"$argv[2]\" = interfaces; echo 'wg0 wg1'; end; end; "
+              f"source {os.path.join(REPO, 'completions', 'wg.fish')}; "
+              "complete -C'wg show '; echo SEP; complete -C'wg set wg0 '; echo SEP; complete -C'wg set wg0 peer K= '")
+    out = subprocess.run(["fish", "-c", script], capture_output=True, text=True, timeout=10, check=True).stdout
+    show, device, peer = (sorted(w.split("\t")[0] for w in part.split("\n") if w) for part in out.split("SEP"))
+    assert show == ["all", "interfaces", "wg0", "wg1"]
+    assert device == ["fwmark", "listen-port", "peer", "private-key"]
+    assert "remove" in peer and "listen-port" not in peer
