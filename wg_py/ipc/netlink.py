@@ -243,7 +243,8 @@ def _encode_peer(builder: _Builder, peer: WgPeer) -> None:
             builder.start()
         taken: list[bytes] = []
         size = _NLATTR.size + len(head) + (_NLATTR.size if pending else 0)
-        while pending and builder.fits(size + len(pending[0])):
+        while pending and (builder.fits(size + len(pending[0])) or not taken and not builder.peers):
+            # (An allowed IP always goes into an otherwise empty message, so this ends.)
             size += len(pending[0])
             taken.append(pending.pop(0))
         body = head + (nest(WGPEER_A_ALLOWEDIPS, b"".join(taken)) if taken else b"")
