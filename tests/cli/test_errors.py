@@ -187,3 +187,16 @@ def test_permission_denied_for_non_root():
     mine, theirs = runs
     assert (mine.stderr, mine.returncode) == (theirs.stderr, theirs.returncode)
     assert theirs.stderr == b"Unable to access interface: Permission denied\n"
+
+
+def test_show_all_reports_an_inaccessible_interface_and_goes_on():
+    with FakeUapi(get_reply="errno=19\n\n") as broken, FakeUapi() as fine:
+        for args in (["show", "all", "dump"], ["show", "all"], ["show"]):
+            for _ in range(3):
+                mine, theirs = ours(*args, env={"WG_COLOR_MODE": "never"}), real("show", "all", *args[2:])
+                line = f"Unable to access interface {broken.name}: No such device\n".encode()
+                if line in mine.stderr and line in theirs.stderr and mine.status == theirs.status:
+                    break
+            else:
+                raise AssertionError(args)
+            assert f"interface: {fine.name}".encode() in mine.stdout or fine.name.encode() + b"\t" in mine.stdout
