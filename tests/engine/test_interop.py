@@ -263,3 +263,38 @@ def test_replies_come_from_the_address_the_peer_wrote_to(nets):
                 side.ns.run("ip", "link", "del", side.ifname, check=False)
     finally:
         nsa.run("ip", "addr", "del", "192.0.2.21/24", "dev", veth, check=False)
+
+
+ADOPT = """
+import fcntl, os, struct, sys
+sys.path.insert(0, {repo!r})
+from wg_py.engine import uapi_server
+name = {name!r}
+fd = os.open("/dev/net/tun", os.O_RDWR)
+fcntl.ioctl(fd, 0x400454CA, struct.pack("16sH", name.encode(), 0x0001 | 0x1000).ljust(40, b"\\0"))  # IFF_TUN|IFF_NO_PI
+sock = uapi_server.listen(name)
+tun_copy, sock_copy = os.dup(fd), os.dup(sock.fileno())   # fd may already be 3 (dup2 onto itself keeps CLOEXEC)
+os.dup2(tun_copy, 3)
+os.dup2(sock_copy, 4)
+os.environ.update(WG_TUN_FD="3", WG_UAPI_FD="4", WG_PROCESS_FOREGROUND="1", LOG_LEVEL="error")
+os.execv(sys.executable, [sys.executable, "-m", "wg_py.engine", name])
+"""
+
+
+def test_adopted_tun_fd_without_pi_or_vnet_header(nets):
+    """WG_TUN_FD from another launcher: a plain IFF_NO_PI TUN works too (framing read from the fd)."""
+    nsa, nsb = nets
+    a, b = make_sides(nets, "py", "go")
+    nsa.popen(sys.executable, "-c", ADOPT.format(repo=str(REPO), name=a.ifname), cwd=str(REPO))
+    try:
+        assert wait_for(socket_path(a.ifname).exists, 10)
+        start("go", nsb, b.ifname)
+        configure_pair(a, b)
+        assert "pi off" in nsa.run("ip", "-d", "link", "show", a.ifname).stdout
+        assert ping(nsa, b.inner4, count=2) and ping(nsb, a.inner6, count=2)
+        result = iperf3(nsa, nsb, b.inner4, seconds=1, extra=("-R",))
+        assert result["end"]["sum_received"]["bytes"] > 1_000_000
+    finally:
+        for ns, name in ((nsa, a.ifname), (nsb, b.ifname)):
+            ns.run("ip", "link", "del", name, check=False)
+        wait_for(lambda: not socket_path(a.ifname).exists(), 5)

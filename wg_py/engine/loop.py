@@ -46,6 +46,10 @@ def _pi_for(packet) -> bytes:
     return tunmod.PI_IPV4 if packet[0] >> 4 == 4 else tunmod.PI_IPV6
 
 
+def _no_pi(_packet) -> bytes:
+    return b""
+
+
 class SystemClock:
     monotonic = staticmethod(time.monotonic)
     wall = staticmethod(time.time)
@@ -88,6 +92,16 @@ class Engine:
         view = memoryview(self._tun_mem)
         self._tun_slots = [view[i * TUN_SLOT:(i + 1) * TUN_SLOT] for i in range(TUN_BATCH)]
         self._tun_iov = [[s] for s in self._tun_slots]
+        # Framing of every TUN read/write, from how the fd was opened: ours has the PI and
+        # virtio-net headers; an fd handed in through WG_TUN_FD may have neither.
+        try:
+            flags = tunmod.tun_flags(tun_fd)
+        except OSError:
+            flags = tunmod.IFF_TUN | tunmod.IFF_VNET_HDR
+        self.pi_len = 0 if flags & tunmod.IFF_NO_PI else tunmod.PI_LEN
+        self.vnet = bool(flags & tunmod.IFF_VNET_HDR)
+        self.headroom = self.pi_len + (tunmod.VNET_HDR_LEN if self.vnet else 0)
+        self._pi = _no_pi if flags & tunmod.IFF_NO_PI else _pi_for
         self._wake_r, self._wake_w = socket.socketpair()
         self._wake_r.setblocking(False)
         self._wake_w.setblocking(False)
@@ -202,7 +216,9 @@ class Engine:
     def _write_tun(self, packets) -> None:
         fd = self.tun_fd
         writev = os.writev
-        for iov in coalesce(packets, _pi_for):
+        pi = self._pi
+        iovs = coalesce(packets, pi) if self.vnet else [(pi(p), p) for p in packets]
+        for iov in iovs:
             try:
                 writev(fd, iov)
             except OSError:
@@ -213,7 +229,8 @@ class Engine:
     def _on_tun(self, _key, _mask) -> None:
         fd = self.tun_fd
         readv = os.readv
-        headroom = tunmod.HEADROOM
+        headroom = self.headroom
+        vnet_at = self.pi_len if self.vnet else -1
         packets = []
         append = packets.append
         for slot, iov in zip(self._tun_slots, self._tun_iov):
@@ -227,9 +244,9 @@ class Engine:
                     break
                 continue
             if n > headroom:
-                if slot[4] or slot[5]:
+                if vnet_at >= 0 and (slot[vnet_at] or slot[vnet_at + 1]):
                     # virtio-net header says: super-packet or checksum to complete.
-                    packets.extend(expand(slot[headroom:n], slot[4:headroom]))
+                    packets.extend(expand(slot[headroom:n], slot[vnet_at:headroom]))
                 else:
                     append(slot[headroom:n])
         if packets:

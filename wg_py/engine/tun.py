@@ -82,6 +82,12 @@ def adopt_tun(fd: int) -> str:
     return tun_name(fd)
 
 
+def tun_flags(fd: int) -> int:
+    """IFF_* flags the TUN fd was set up with (IFF_NO_PI, IFF_VNET_HDR matter for framing)."""
+    result = fcntl.ioctl(fd, TUNGETIFF, bytes(40))
+    return struct.unpack_from("H", result, IFNAMSIZ)[0]
+
+
 def tun_name(fd: int) -> str:
     """The interface name a TUN fd is attached to; raises OSError (EBADFD) once it is gone."""
     result = fcntl.ioctl(fd, TUNGETIFF, bytes(40))
