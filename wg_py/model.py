@@ -6,24 +6,80 @@ One model serves two purposes, like wireguard-tools' `struct wgdevice`:
   flags (`replace_peers`, `remove`, `update_only`, `replace_allowed_ips`) say how the
   change is applied.
 Attribute names mirror the UAPI keys.
+
+Why plain classes and not dataclasses: every `wg` run imports this module, and importing
+`dataclasses` (with `inspect` behind it) costs ~10 ms here, most of a fast `wg show`'s
+budget. So the classes are written out: `__slots__`, an explicit `__init__` with the same
+parameters (and order) a dataclass would have, field-wise `__eq__`, and a dataclass-style
+`__repr__`. `Endpoint` and `WgAllowedIP` are immutable and hashable, as frozen
+dataclasses would be. When adding a field, add it to `__slots__`, `__init__` and `_FIELDS`.
 """
 
 from __future__ import annotations
 
 import ipaddress
-from dataclasses import dataclass, field
 from typing import Union
 
 IPAddress = Union[ipaddress.IPv4Address, ipaddress.IPv6Address]
 IPNetwork = Union[ipaddress.IPv4Network, ipaddress.IPv6Network]
 
+_set = object.__setattr__
 
-@dataclass(frozen=True)
-class Endpoint:
+
+class _Fields:
+    """Equality and repr over the names in `_FIELDS`, only between objects of one class."""
+
+    __slots__ = ()
+    _FIELDS: tuple[str, ...] = ()
+
+    def _values(self) -> tuple:
+        return tuple(getattr(self, name) for name in self._FIELDS)
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return self._values() == other._values()  # type: ignore[attr-defined]
+
+    def __repr__(self) -> str:
+        inner = ", ".join(f"{name}={getattr(self, name)!r}" for name in self._FIELDS)
+        return f"{self.__class__.__qualname__}({inner})"
+
+
+class _Frozen(_Fields):
+    """Immutable after __init__ (which assigns through object.__setattr__), hence hashable."""
+
+    __slots__ = ()
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError(f"cannot assign to field {name!r}")
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError(f"cannot delete field {name!r}")
+
+    def __hash__(self) -> int:
+        return hash(self._values())
+
+    def __copy__(self):
+        return self
+
+    def __deepcopy__(self, memo: dict):
+        return self
+
+    def __reduce__(self):
+        return (self.__class__, self._values())
+
+
+class Endpoint(_Frozen):
     """A numeric UDP endpoint. IPv6 link-local addresses keep their scope (`fe80::1%eth0`)."""
 
+    __slots__ = ("host", "port")
+    _FIELDS = ("host", "port")
     host: IPAddress
     port: int
+
+    def __init__(self, host: IPAddress, port: int) -> None:
+        _set(self, "host", host)
+        _set(self, "port", port)
 
     def __str__(self) -> str:
         if self.host.version == 6:
@@ -49,45 +105,84 @@ class Endpoint:
         return cls(host, int(port_text))
 
 
-@dataclass(frozen=True)
-class WgAllowedIP:
+class WgAllowedIP(_Frozen):
     """One allowed-IPs prefix. `remove` is the newer `-prefix` syntax (incremental removal)."""
 
+    __slots__ = ("network", "remove")
+    _FIELDS = ("network", "remove")
     network: IPNetwork
-    remove: bool = False
+    remove: bool
+
+    def __init__(self, network: IPNetwork, remove: bool = False) -> None:
+        _set(self, "network", network)
+        _set(self, "remove", remove)
 
     def __str__(self) -> str:
         return f"{self.network.network_address}/{self.network.prefixlen}"
 
 
-@dataclass
-class WgPeer:
-    public_key: bytes
-    preshared_key: bytes | None = None          # None: unchanged / unset; zero key: none
-    endpoint: Endpoint | None = None
-    persistent_keepalive_interval: int | None = None   # seconds; 0 = off
-    allowed_ips: list[WgAllowedIP] = field(default_factory=list)
-    # Snapshot-only fields.
-    last_handshake_time_sec: int = 0
-    last_handshake_time_nsec: int = 0
-    rx_bytes: int = 0
-    tx_bytes: int = 0
-    protocol_version: int = 1
-    # Change-only flags.
-    remove: bool = False
-    update_only: bool = False
-    replace_allowed_ips: bool = False
+class WgPeer(_Fields):
+    __slots__ = ("public_key", "preshared_key", "endpoint", "persistent_keepalive_interval",
+                 "allowed_ips", "last_handshake_time_sec", "last_handshake_time_nsec", "rx_bytes",
+                 "tx_bytes", "protocol_version", "remove", "update_only", "replace_allowed_ips")
+    _FIELDS = __slots__
+    __hash__ = None  # type: ignore[assignment]  # mutable, like a non-frozen dataclass
+
+    def __init__(
+        self,
+        public_key: bytes,
+        preshared_key: bytes | None = None,         # None: unchanged / unset; zero key: none
+        endpoint: Endpoint | None = None,
+        persistent_keepalive_interval: int | None = None,  # seconds; 0 = off
+        allowed_ips: list[WgAllowedIP] | None = None,
+        # Snapshot-only fields.
+        last_handshake_time_sec: int = 0,
+        last_handshake_time_nsec: int = 0,
+        rx_bytes: int = 0,
+        tx_bytes: int = 0,
+        protocol_version: int = 1,
+        # Change-only flags.
+        remove: bool = False,
+        update_only: bool = False,
+        replace_allowed_ips: bool = False,
+    ) -> None:
+        self.public_key = public_key
+        self.preshared_key = preshared_key
+        self.endpoint = endpoint
+        self.persistent_keepalive_interval = persistent_keepalive_interval
+        self.allowed_ips = [] if allowed_ips is None else allowed_ips
+        self.last_handshake_time_sec = last_handshake_time_sec
+        self.last_handshake_time_nsec = last_handshake_time_nsec
+        self.rx_bytes = rx_bytes
+        self.tx_bytes = tx_bytes
+        self.protocol_version = protocol_version
+        self.remove = remove
+        self.update_only = update_only
+        self.replace_allowed_ips = replace_allowed_ips
 
 
-@dataclass
-class WgDevice:
-    name: str = ""
-    private_key: bytes | None = None            # None: unchanged / unset; zero key: remove
-    public_key: bytes | None = None             # derived from private_key; never sent
-    listen_port: int | None = None              # 0 = choose a random port
-    fwmark: int | None = None                   # 0 = off
-    peers: list[WgPeer] = field(default_factory=list)
-    replace_peers: bool = False
+class WgDevice(_Fields):
+    __slots__ = ("name", "private_key", "public_key", "listen_port", "fwmark", "peers", "replace_peers")
+    _FIELDS = __slots__
+    __hash__ = None  # type: ignore[assignment]
+
+    def __init__(
+        self,
+        name: str = "",
+        private_key: bytes | None = None,    # None: unchanged / unset; zero key: remove
+        public_key: bytes | None = None,     # derived from private_key; never sent
+        listen_port: int | None = None,      # 0 = choose a random port
+        fwmark: int | None = None,           # 0 = off
+        peers: list[WgPeer] | None = None,
+        replace_peers: bool = False,
+    ) -> None:
+        self.name = name
+        self.private_key = private_key
+        self.public_key = public_key
+        self.listen_port = listen_port
+        self.fwmark = fwmark
+        self.peers = [] if peers is None else peers
+        self.replace_peers = replace_peers
 
 
 def endpoint_from_sockaddr(addr: tuple) -> Endpoint:
