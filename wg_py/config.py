@@ -25,7 +25,6 @@ import re
 import socket
 import sys
 import time
-from dataclasses import dataclass, field
 from typing import Callable
 
 from wg_py.errors import ConfigLineError, ConfigValueError, KeyFileError, KeyFormatError, QuickConfigError
@@ -358,11 +357,14 @@ def decode_config(data: bytes) -> str:
     return data.decode("utf-8", "surrogateescape")
 
 
-@dataclass
 class _ParseState:
-    device: WgDevice
-    section: str = ""   # "", "interface" or "peer"
-    peer_lines: list[int] = field(default_factory=list)
+    # A plain class, like the model's (see wg_py/model.py): no dataclasses import at start-up.
+    __slots__ = ("device", "section", "peer_lines")
+
+    def __init__(self, device: WgDevice) -> None:
+        self.device = device
+        self.section = ""   # "", "interface" or "peer"
+        self.peer_lines: list[int] = []
 
 
 def config_lines(text: str) -> list[str]:
@@ -524,26 +526,35 @@ def _apply_set_option(device: WgDevice, peer: WgPeer | None, token: str, value: 
 # --- wg-quick's view -----------------------------------------------------------------------
 
 
-@dataclass
 class QuickConfig:
     """What wg-quick's parse_options takes from a config file; `wg_text` is the rest.
 
     `wg_text` is what `wg-quick strip` prints before its final newline: every line that is
     not a wg-quick key of the [Interface] section, with its leading and trailing blanks
     trimmed and NUL bytes dropped (bash `read -r`), each followed by a newline.
+    (A plain class for the reason given in wg_py/model.py: `wg setconf` imports this module.)
     """
 
-    addresses: list[str] = field(default_factory=list)
-    dns: list[str] = field(default_factory=list)
-    dns_search: list[str] = field(default_factory=list)
-    mtu_text: str | None = None
-    table: str | None = None
-    pre_up: list[str] = field(default_factory=list)
-    post_up: list[str] = field(default_factory=list)
-    pre_down: list[str] = field(default_factory=list)
-    post_down: list[str] = field(default_factory=list)
-    save_config: bool = False
-    wg_text: str = ""
+    def __init__(self) -> None:
+        self.addresses: list[str] = []
+        self.dns: list[str] = []
+        self.dns_search: list[str] = []
+        self.mtu_text: str | None = None
+        self.table: str | None = None
+        self.pre_up: list[str] = []
+        self.post_up: list[str] = []
+        self.pre_down: list[str] = []
+        self.post_down: list[str] = []
+        self.save_config = False
+        self.wg_text = ""
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return vars(self) == vars(other)
+
+    def __repr__(self) -> str:
+        return "QuickConfig(" + ", ".join(f"{k}={v!r}" for k, v in vars(self).items()) + ")"
 
     @property
     def mtu(self) -> int | None:
