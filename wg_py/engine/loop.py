@@ -95,7 +95,7 @@ class Engine:
         # Framing of every TUN read/write, from how the fd was opened: ours has the PI and
         # virtio-net headers; an fd handed in through WG_TUN_FD may have neither.
         try:
-            flags = tunmod.tun_flags(tun_fd)
+            flags = tunmod.tun_flags(tun_fd, ifname)
         except OSError:
             flags = tunmod.IFF_TUN | tunmod.IFF_VNET_HDR
         self.pi_len = 0 if flags & tunmod.IFF_NO_PI else tunmod.PI_LEN

@@ -82,10 +82,19 @@ def adopt_tun(fd: int) -> str:
     return tun_name(fd)
 
 
-def tun_flags(fd: int) -> int:
-    """IFF_* flags the TUN fd was set up with (IFF_NO_PI, IFF_VNET_HDR matter for framing)."""
-    result = fcntl.ioctl(fd, TUNGETIFF, bytes(40))
-    return struct.unpack_from("H", result, IFNAMSIZ)[0]
+def tun_flags(fd: int, name: str) -> int:
+    """IFF_* flags the TUN was set up with (IFF_NO_PI, IFF_VNET_HDR matter for framing).
+
+    Read from sysfs: TUNGETIFF cannot tell IFF_NO_PI apart, since it reports "no socket
+    filter" with the same bit (IFF_NOFILTER = 0x1000). Without sysfs, the ioctl's other
+    bits and our own default (with PI) are used.
+    """
+    try:
+        with open(f"/sys/class/net/{name}/tun_flags") as f:
+            return int(f.read().strip(), 16)
+    except (OSError, ValueError):
+        result = fcntl.ioctl(fd, TUNGETIFF, bytes(40))
+        return struct.unpack_from("H", result, IFNAMSIZ)[0] & ~IFF_NO_PI
 
 
 def tun_name(fd: int) -> str:
