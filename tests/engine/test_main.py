@@ -163,7 +163,7 @@ def test_hostile_uapi_clients_do_not_stall_others():
         start("py", ns, name)
         path = str(socket_path(name))
         idle = []
-        for _ in range(20):                      # half a request each, then silence
+        for _ in range(300):                     # more than the connection limit: half a request each
             s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
             s.connect(path)
             s.sendall(b"set=1\nlisten_port=1")

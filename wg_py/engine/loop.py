@@ -376,8 +376,11 @@ class Engine:
             except OSError:
                 return
             if len(self.conns) >= MAX_CONNECTIONS:
-                sock.close()
-                continue
+                # Full: make room by dropping the longest-idle client, so that clients which
+                # connect and go silent cannot lock out `wg` (wireguard-go has no limit).
+                fd = min(self.conns, key=lambda k: self.conns[k].last_active)
+                self.sel.unregister(fd)
+                self.conns.pop(fd).close()
             sock.setblocking(False)
             conn = UapiConnection(sock, self)
             self.conns[sock.fileno()] = conn

@@ -28,6 +28,7 @@ import os
 import re
 import socket
 import stat
+import time
 from typing import Callable
 
 from wg_py.keys import key_to_hex
@@ -255,6 +256,7 @@ class UapiConnection:
         self.request_bytes = 0
         self.closed = False
         self.eof = False
+        self.last_active = time.monotonic()
 
     def fileno(self) -> int:
         return self.sock.fileno()
@@ -263,6 +265,7 @@ class UapiConnection:
         return bool(self.wbuf)
 
     def on_readable(self) -> None:
+        self.last_active = time.monotonic()
         try:
             data = self.sock.recv(RECV_CHUNK)
         except (BlockingIOError, InterruptedError):
