@@ -12,6 +12,11 @@ from __future__ import annotations
 import binascii
 import os
 
+# hmac.compare_digest's own constant-time core (hmac falls back to it when OpenSSL lacks
+# one). Not `import hmac`: that loads OpenSSL's _hashlib (~3 ms), and `wg show` compares a
+# key per peer but never needs a MAC.
+from _operator import _compare_digest
+
 from wg_py.errors import KeyFormatError
 
 KEY_LEN = 32
@@ -19,7 +24,7 @@ KEY_B64_LEN = 44
 KEY_HEX_LEN = 64
 ZERO_KEY = bytes(KEY_LEN)
 
-_B64_ALPHABET = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/")
+_B64_ALPHABET_BYTES = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
 # The last significant character carries 2 unused bits; canonical means they are zero.
 _B64_LAST = frozenset(b"AEIMQUYcgkosw048")
 
@@ -48,7 +53,7 @@ def is_base64_key(text: str | bytes) -> bool:
     raw = text.encode("latin-1", "replace") if isinstance(text, str) else bytes(text)
     if len(raw) != KEY_B64_LEN or raw[43] != ord("="):
         return False
-    if not all(c in _B64_ALPHABET for c in raw[:43]):
+    if raw[:43].translate(None, _B64_ALPHABET_BYTES):  # anything left is outside the alphabet
         return False
     return raw[42] in _B64_LAST
 
@@ -77,10 +82,7 @@ def is_zero_key(key: bytes | None) -> bool:
 
 def keys_equal(a: bytes, b: bytes) -> bool:
     """Constant-time comparison, for anything secret or used to authenticate."""
-    # Imported here: hmac loads OpenSSL's _hashlib (~3 ms), which `wg genkey` never needs.
-    import hmac
-
-    return hmac.compare_digest(a, b)
+    return _compare_digest(a, b)
 
 
 def public_key(private_key: bytes) -> bytes:
