@@ -18,12 +18,13 @@ dataclasses would be. When adding a field, add it to `__slots__`, `__init__` and
 from __future__ import annotations
 
 import ipaddress
-from typing import Union
 
-IPAddress = Union[ipaddress.IPv4Address, ipaddress.IPv6Address]
-IPNetwork = Union[ipaddress.IPv4Network, ipaddress.IPv6Network]
+# `X | Y` rather than typing.Union: `typing` costs another ~4 ms to import.
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 _set = object.__setattr__
+_new = object.__new__
 
 
 class _Fields:
@@ -106,16 +107,49 @@ class Endpoint(_Frozen):
 
 
 class WgAllowedIP(_Frozen):
-    """One allowed-IPs prefix. `remove` is the newer `-prefix` syntax (incremental removal)."""
+    """One allowed-IPs prefix. `remove` is the newer `-prefix` syntax (incremental removal).
 
-    __slots__ = ("network", "remove")
+    Parsers that read thousands of prefixes build them with `from_int` (version, masked
+    address as an int, prefix length), which costs a fraction of an ipaddress network;
+    `network` is then made on first use. `parts` gives the integer form either way.
+    """
+
+    __slots__ = ("_network", "_parts", "remove")
     _FIELDS = ("network", "remove")
-    network: IPNetwork
-    remove: bool
 
     def __init__(self, network: IPNetwork, remove: bool = False) -> None:
-        _set(self, "network", network)
+        _set(self, "_network", network)
+        _set(self, "_parts", None)
         _set(self, "remove", remove)
+
+    @classmethod
+    def from_int(cls, version: int, address: int, prefixlen: int, remove: bool = False) -> "WgAllowedIP":
+        """`address` must have no bits set beyond `prefixlen` (a network address)."""
+        self = _new(cls)
+        _set(self, "_network", None)
+        _set(self, "_parts", (version, address, prefixlen))
+        _set(self, "remove", remove)
+        return self
+
+    @property
+    def network(self) -> IPNetwork:
+        network = self._network
+        if network is None:
+            version, address, prefixlen = self._parts
+            kind = ipaddress.IPv4Network if version == 4 else ipaddress.IPv6Network
+            network = kind((address, prefixlen))
+            _set(self, "_network", network)
+        return network
+
+    @property
+    def parts(self) -> tuple[int, int, int]:
+        """(IP version, network address as an int, prefix length)."""
+        parts = self._parts
+        if parts is None:
+            network = self._network
+            parts = (network.version, int(network.network_address), network.prefixlen)
+            _set(self, "_parts", parts)
+        return parts
 
     def __str__(self) -> str:
         return f"{self.network.network_address}/{self.network.prefixlen}"
