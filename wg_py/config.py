@@ -66,10 +66,17 @@ _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrst
 
 def ascii_lower(text: str) -> str:
     """strcasecmp's folding in the C locale: A-Z only (str.lower would map the Kelvin sign to k)."""
-    return text.translate(_ASCII_LOWER)
+    # On ASCII text str.lower() is exactly that, and much faster than translate().
+    return text.lower() if text.isascii() else text.translate(_ASCII_LOWER)
 
 
 def strip_spaces(text: str) -> str:
+    # Per-character translate() is slow; most lines hold one or two spaces at most.
+    if text.isascii():
+        for ch in C_SPACE:
+            if ch in text:
+                text = text.replace(ch, "")
+        return text
     return text.translate(_STRIP_SPACE)
 
 
@@ -78,6 +85,8 @@ def _is_digit(ch: str) -> bool:
 
 
 def _all_digits(text: str, digits: str = _DIGITS) -> bool:
+    if digits is _DIGITS:
+        return text.isascii() and text.isdigit()  # ASCII 0-9 only; False for ""
     return text != "" and all(c in digits for c in text)
 
 
@@ -143,14 +152,20 @@ def parse_keepalive(value: str) -> int:
     return int(value)
 
 
-def _inet_pton(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
-    """The C tool's parse_ip: IPv6 if the text has a colon, strict inet_pton either way."""
-    family = socket.AF_INET6 if ":" in text else socket.AF_INET
+def _inet_pton(text: str) -> tuple[int, int] | None:
+    """The C tool's parse_ip: IPv6 if the text has a colon, strict inet_pton either way.
+
+    (IP version, address as an int), or None if the text is not an address.
+    """
+    if ":" in text:
+        family, version = socket.AF_INET6, 6
+    else:
+        family, version = socket.AF_INET, 4
     try:
         packed = socket.inet_pton(family, text)
     except (OSError, ValueError, UnicodeError):
         return None
-    return ipaddress.ip_address(packed)
+    return version, int.from_bytes(packed, "big")
 
 
 def parse_allowed_ips(value: str, warn: Warn | None = None) -> list[WgAllowedIP]:
@@ -159,26 +174,28 @@ def parse_allowed_ips(value: str, warn: Warn | None = None) -> list[WgAllowedIP]
     A prefix with bits set beyond its length is kept (masked, as the device stores it)
     after a warning, exactly as the C tool does.
     """
-    warn = warn or stderr_warn
     if value == "":
         return []
     result = []
     for entry in value.split(","):
         ip_text, slash, mask = entry.partition("/")
-        address = _inet_pton(ip_text)
-        if address is None:
+        parsed = _inet_pton(ip_text)
+        if parsed is None:
             raise ConfigValueError("ip", ip_text)
-        max_len = address.max_prefixlen
+        version, address = parsed
+        max_len = 32 if version == 4 else 128
         if slash:
             if not _all_digits(mask) or int(mask) > max_len:
                 raise ConfigValueError("allowed-ip", entry)
             cidr = int(mask)
         else:
             cidr = max_len
-        network = ipaddress.ip_network((address, cidr), strict=False)
-        if network.network_address != address:  # only possible with an explicit /cidr
-            warn(f"Warning: AllowedIP has nonzero host part: {ip_text}/{mask}")
-        result.append(WgAllowedIP(network))
+        # Integers, not ipaddress objects: a 10,000-peer file has tens of thousands of these.
+        full = (1 << max_len) - 1
+        network_address = address & (full ^ (full >> cidr))
+        if network_address != address:  # only possible with an explicit /cidr
+            (warn or stderr_warn)(f"Warning: AllowedIP has nonzero host part: {ip_text}/{mask}")
+        result.append(WgAllowedIP.from_int(version, network_address, cidr))
     return result
 
 
@@ -245,6 +262,28 @@ def _endpoint_from_sockaddr(family: int, sockaddr: tuple) -> Endpoint:
     return Endpoint(ipaddress.IPv6Address(host), port)
 
 
+def _numeric_endpoint(host: str, port: str) -> Endpoint | None:
+    """The endpoint getaddrinfo would give for an inet_pton address and a decimal port.
+
+    Only for the unambiguous case, which is what config files almost always hold; anything
+    else (names, scoped IPv6, inet_aton forms such as `127.1`, service names, `+5`, ports
+    that wrap) returns None and goes to getaddrinfo. Saves a resolver call per peer.
+    """
+    if not (port.isascii() and port.isdigit()) or int(port) > 65535:
+        return None
+    if ":" in host:
+        try:
+            packed = socket.inet_pton(socket.AF_INET6, host)
+        except (OSError, ValueError, UnicodeError):
+            return None
+        return Endpoint(ipaddress.IPv6Address(packed), int(port))
+    try:
+        packed = socket.inet_pton(socket.AF_INET, host)
+    except (OSError, ValueError, UnicodeError):
+        return None
+    return Endpoint(ipaddress.IPv4Address(packed), int(port))
+
+
 def resolve_endpoint(text: str, *, warn: Warn | None = None, retries: int | None = None,
                      getaddrinfo: Callable = socket.getaddrinfo,
                      sleep: Callable[[float], None] = time.sleep) -> Endpoint:
@@ -258,6 +297,9 @@ def resolve_endpoint(text: str, *, warn: Warn | None = None, retries: int | None
     if retries is None:
         retries = resolution_retries()  # read first, as the C tool does, even for bad text
     host, port = _split_endpoint(text)
+    numeric = _numeric_endpoint(host, port)
+    if numeric is not None:
+        return numeric
     timeout_us = 1_000_000
     while True:
         try:
@@ -398,14 +440,6 @@ def parse_wg_config(text: str, append: bool = False, *, warn: Warn | None = None
     return state.device
 
 
-def _key_value(line: str, key: str) -> str | None:
-    """The value after `key=` (case-insensitive); None unless the line has a non-empty value."""
-    prefix = key + "="
-    if len(line) > len(prefix) and ascii_lower(line[: len(prefix)]) == ascii_lower(prefix):
-        return line[len(prefix) :]
-    return None
-
-
 def _process_line(state: _ParseState, line: str, lineno: int, warn: Warn | None) -> None:
     lowered = ascii_lower(line)
     if lowered == "[interface]":
@@ -417,13 +451,15 @@ def _process_line(state: _ParseState, line: str, lineno: int, warn: Warn | None)
         state.peer_lines.append(lineno)
         state.section = "peer"
         return
-    handlers = _INTERFACE_KEYS if state.section == "interface" else _PEER_KEYS if state.section == "peer" else ()
-    for key, apply in handlers:
-        value = _key_value(line, key)
-        if value is not None:
-            apply(state, value, warn)
-            return
-    raise ConfigLineError(line, lineno)
+    # The C tool tries each `Key=` as a case-insensitive prefix of the line and needs a
+    # non-empty value after it; no key contains `=`, so that is the text before the first
+    # `=`, looked up in the section's table.
+    name, _eq, value = lowered.partition("=")
+    handlers = _INTERFACE_KEYS if state.section == "interface" else _PEER_KEYS if state.section == "peer" else {}
+    apply = handlers.get(name) if value else None
+    if apply is None:
+        raise ConfigLineError(line, lineno)
+    apply(state, line[len(name) + 1 :], warn)
 
 
 def _set_listen_port(state: _ParseState, value: str, warn: Warn | None) -> None:
@@ -458,12 +494,12 @@ def _set_preshared_key(state: _ParseState, value: str, warn: Warn | None) -> Non
     state.device.peers[-1].preshared_key = parse_key(value)
 
 
-# In config.c's order: the first key whose `Key=` prefixes the line wins.
-_INTERFACE_KEYS = (("ListenPort", _set_listen_port), ("FwMark", _set_fwmark),
-                   ("PrivateKey", _set_private_key))
-_PEER_KEYS = (("Endpoint", _set_endpoint), ("PublicKey", _set_public_key),
-              ("AllowedIPs", _add_allowed_ips), ("PersistentKeepalive", _set_keepalive),
-              ("PresharedKey", _set_preshared_key))
+# config.c's keys, lower-cased (they are matched case-insensitively).
+_INTERFACE_KEYS = {"listenport": _set_listen_port, "fwmark": _set_fwmark,
+                   "privatekey": _set_private_key}
+_PEER_KEYS = {"endpoint": _set_endpoint, "publickey": _set_public_key,
+              "allowedips": _add_allowed_ips, "persistentkeepalive": _set_keepalive,
+              "presharedkey": _set_preshared_key}
 
 
 # --- `wg set` arguments --------------------------------------------------------------------

@@ -12,7 +12,6 @@ is run in loops by scripts and monitors, so start-up time is most of its cost.
 from __future__ import annotations
 
 import os
-import re
 import time
 
 from wg_py import ipc
@@ -29,7 +28,7 @@ FIELDS = ("public-key", "private-key", "listen-port", "fwmark", "peers", "presha
           "dump")
 USAGE_TAIL = "{ <interface> | all | interfaces } [" + " | ".join(FIELDS) + "]"
 
-_ANSI = re.compile(r"\x1b\[[^A-Za-z]*[A-Za-z]?")
+_OUR_CODES = (RESET, BOLD, RED, GREEN, YELLOW, CYAN)
 
 
 # --------------------------------------------------------------------------- pretty
@@ -44,7 +43,17 @@ def color_enabled() -> bool:
 
 
 def strip_ansi(text: str) -> str:
-    return _ANSI.sub("", text)
+    """The C tool's filter: drop each ESC `[`, the non-letters after it and one letter."""
+    # Fast path without `re` (~4 ms to import): when every ESC in the text starts one of our
+    # own codes (each has a single ESC, so occurrences cannot overlap), the filter removes
+    # exactly those codes. Anything else, e.g. an ESC in an interface name, takes the regex.
+    if text.count("\x1b") == sum(text.count(code) for code in _OUR_CODES):
+        for code in _OUR_CODES:
+            text = text.replace(code, "")
+        return text
+    import re
+
+    return re.sub(r"\x1b\[[^A-Za-z]*[A-Za-z]?", "", text)
 
 
 def _plural(count: int, unit: str) -> str:
