@@ -7,17 +7,32 @@ The three calls `wg` needs, with wireguard-tools' selection and error rules:
 - `set_device(change, name)`: applies a change. InterfaceModifyError(name, errno).
 Names containing `/` are refused with EINVAL and names of 16 characters or more with
 ENAMETOOLONG (IFNAMSIZ), before any socket is touched.
+
+The kernel side (`wg_py.ipc.netlink`, which imports pyroute2) is loaded only when the
+kernel has WireGuard, i.e. KERNEL_MODULE_DIR exists (wg-quick's test). Without it no
+kernel link can be a WireGuard one, so the listing has none, and a name with no UAPI socket
+fails with EPROTONOSUPPORT, as the real tool's family lookup does.
 """
 
 from __future__ import annotations
 
 import errno as _errno
+import os
 
 from wg_py.errors import InterfaceAccessError, InterfaceListError, InterfaceModifyError, UapiError
 from wg_py.ipc import userspace
 from wg_py.model import WgDevice
 
 IFNAMSIZ = 16
+KERNEL_MODULE_DIR = "/sys/module/wireguard"
+
+
+def kernel_has_wireguard() -> bool:
+    return os.path.exists(KERNEL_MODULE_DIR)
+
+
+def _no_kernel_wireguard() -> OSError:
+    return OSError(_errno.EPROTONOSUPPORT, os.strerror(_errno.EPROTONOSUPPORT))
 
 
 def _name_errno(name: str) -> int:
@@ -29,10 +44,12 @@ def _name_errno(name: str) -> int:
 
 
 def list_interfaces() -> list[str]:
-    from wg_py.ipc import netlink
-
     try:
-        names = netlink.kernel_list_interfaces()
+        names = []
+        if kernel_has_wireguard():
+            from wg_py.ipc import netlink
+
+            names = netlink.kernel_list_interfaces()
         names += userspace.list_interfaces()
     except OSError as e:
         raise InterfaceListError(e.errno or _errno.EIO) from None
@@ -58,9 +75,11 @@ def get_device(name: str, listing: bool = False) -> WgDevice:
 
 
 def _kernel_get(name: str, listing: bool) -> WgDevice:
-    from wg_py.ipc import netlink
-
     try:
+        if not kernel_has_wireguard():
+            raise _no_kernel_wireguard()
+        from wg_py.ipc import netlink
+
         return netlink.kernel_get_device(name)
     except OSError as e:
         raise InterfaceAccessError(name, e.errno or _errno.EIO, listing) from None
@@ -75,9 +94,11 @@ def set_device(change: WgDevice, name: str) -> None:
     except OSError as e:
         raise InterfaceModifyError(name, e.errno or _errno.EIO) from None
     if session is None:
-        from wg_py.ipc import netlink
-
         try:
+            if not kernel_has_wireguard():
+                raise _no_kernel_wireguard()
+            from wg_py.ipc import netlink
+
             netlink.kernel_set_device(change, name)
         except OSError as e:
             raise InterfaceModifyError(name, e.errno or _errno.EIO) from None

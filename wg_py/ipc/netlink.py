@@ -1,17 +1,24 @@
-"""Kernel WireGuard over netlink: the wire codec and a small blocking socket.
+"""Kernel WireGuard over netlink, through pyroute2.
+
+Only imported when the kernel has WireGuard (`wg_py.ipc` looks for /sys/module/wireguard
+first, the test wg-quick uses): pyroute2 costs ~140 ms to import, more than a whole `wg show`
+of a userspace interface may take, so machines without the module never load it.
 
 Two conversations, as wireguard-tools' ipc-linux.h has them:
-- rtnetlink RTM_GETLINK dump → names of links whose IFLA_INFO_KIND is "wireguard";
-- generic netlink family "wireguard": WG_CMD_GET_DEVICE (a dump, peers split over several
-  messages and coalesced here) and WG_CMD_SET_DEVICE (split into messages of at most
-  MESSAGE_BUDGET bytes, a peer's allowed IPs continued in the next message if need be).
+- rtnetlink link dump (pyroute2's IPRoute) → names of links whose kind is "wireguard";
+- generic netlink family "wireguard" (pyroute2's GenericNetlinkSocket with `WgMsg`):
+  WG_CMD_GET_DEVICE, a dump whose peers may be split over several messages (joined here),
+  and WG_CMD_SET_DEVICE, split into messages of at most MESSAGE_BUDGET bytes as wg splits
+  them (a peer's allowed IPs continued in the next message, only its first piece carrying
+  its other attributes and flags).
 
-The encoder and decoder are pure functions over bytes, checked in tests/cli/test_netlink.py
-against pyroute2's own message classes (`pyroute2.netlink.generic.wireguard.wgmsg`,
-`pyroute2.netlink.rtnl.ifinfmsg`): this machine's kernel has no WireGuard module, so that
-is how the kernel path is tested. The sockets are plain `socket.AF_NETLINK` ones: pyroute2
-costs ~150 ms to import and its 0.9 sockets run an asyncio loop, which `wg show` cannot
-afford on every call.
+The model ↔ message conversion (`set_device_messages`, `device_from_messages`,
+`wireguard_link_names`) is pure and tested in tests/cli/test_netlink.py by encoding and
+decoding with pyroute2's classes. `WgMsg` is pyroute2's `wgmsg` with two fixes the kernel
+needs: WGALLOWEDIP_A_FLAGS (removing one allowed IP) and `sin6_scope_id` in host order, as
+struct sockaddr_in6 holds it (pyroute2 writes it big-endian).
+Failures are OSError(errno), the errno the kernel sent; a missing family is EPROTONOSUPPORT,
+what wg reports when the module is not loaded.
 """
 
 from __future__ import annotations
@@ -20,235 +27,203 @@ import errno as _errno
 import ipaddress
 import os
 import socket
-import struct
+from base64 import b64decode, b64encode
+
+from pyroute2 import IPRoute
+from pyroute2.netlink import NLM_F_ACK, NLM_F_DUMP, NLM_F_REQUEST
+from pyroute2.netlink.exceptions import NetlinkError
+from pyroute2.netlink.generic import GenericNetlinkSocket
+from pyroute2.netlink.generic.wireguard import wgmsg
 
 from wg_py.model import Endpoint, WgAllowedIP, WgDevice, WgPeer
-
-# linux/netlink.h, linux/genetlink.h, linux/rtnetlink.h, linux/if_link.h
-NLM_F_REQUEST, NLM_F_MULTI, NLM_F_ACK, NLM_F_DUMP = 0x1, 0x2, 0x4, 0x300
-NLMSG_ERROR, NLMSG_DONE = 2, 3
-NLA_F_NESTED = 0x8000
-NETLINK_ROUTE, NETLINK_GENERIC = 0, 16
-NLA_TYPE_MASK = 0x3FFF
-GENL_ID_CTRL, CTRL_CMD_GETFAMILY = 0x10, 3
-CTRL_ATTR_FAMILY_ID, CTRL_ATTR_FAMILY_NAME = 1, 2
-RTM_GETLINK, RTM_NEWLINK = 18, 16
-IFLA_IFNAME, IFLA_LINKINFO, IFLA_INFO_KIND = 3, 18, 1
 
 # linux/wireguard.h
 WG_GENL_NAME, WG_GENL_VERSION = "wireguard", 1
 WG_CMD_GET_DEVICE, WG_CMD_SET_DEVICE = 0, 1
 WGDEVICE_F_REPLACE_PEERS = 1
-(WGDEVICE_A_IFINDEX, WGDEVICE_A_IFNAME, WGDEVICE_A_PRIVATE_KEY, WGDEVICE_A_PUBLIC_KEY,
- WGDEVICE_A_FLAGS, WGDEVICE_A_LISTEN_PORT, WGDEVICE_A_FWMARK, WGDEVICE_A_PEERS) = range(1, 9)
 WGPEER_F_REMOVE_ME, WGPEER_F_REPLACE_ALLOWEDIPS, WGPEER_F_UPDATE_ONLY = 1, 2, 4
-(WGPEER_A_PUBLIC_KEY, WGPEER_A_PRESHARED_KEY, WGPEER_A_FLAGS, WGPEER_A_ENDPOINT,
- WGPEER_A_PERSISTENT_KEEPALIVE_INTERVAL, WGPEER_A_LAST_HANDSHAKE_TIME, WGPEER_A_RX_BYTES,
- WGPEER_A_TX_BYTES, WGPEER_A_ALLOWEDIPS, WGPEER_A_PROTOCOL_VERSION) = range(1, 11)
-WGALLOWEDIP_A_FAMILY, WGALLOWEDIP_A_IPADDR, WGALLOWEDIP_A_CIDR_MASK, WGALLOWEDIP_A_FLAGS = 1, 2, 3, 4
 WGALLOWEDIP_F_REMOVE_ME = 1
 
 # wg sizes its messages by libmnl's ideal buffer (a page, at most 8 KiB).
 MESSAGE_BUDGET = min(os.sysconf("SC_PAGE_SIZE"), 8192)
 
-_NLMSGHDR = struct.Struct("=IHHII")
-_GENLHDR = struct.Struct("=BBH")
-_NLATTR = struct.Struct("=HH")
-_IFINFOMSG = struct.Struct("=BxHiII")
+
+class _AllowedIP(wgmsg.wgdevice_peer.wgpeer_allowedip):
+    nla_map = wgmsg.wgdevice_peer.wgpeer_allowedip.nla_map + (("WGALLOWEDIP_A_FLAGS", "uint32"),)
 
 
-def _align(n: int) -> int:
-    return (n + 3) & ~3
+class _Endpoint6(wgmsg.wgdevice_peer.endpoint_ipv6):
+    fields = (("family", "H"), ("port", ">H"), ("flowinfo", ">I"), ("addr", "16s"), ("scope_id", "I"))
 
 
-# --------------------------------------------------------------------------- attributes
-
-def attr(kind: int, payload: bytes) -> bytes:
-    raw = _NLATTR.pack(_NLATTR.size + len(payload), kind) + payload
-    return raw + b"\0" * (_align(len(raw)) - len(raw))
+class _Peer(wgmsg.wgdevice_peer):
+    endpoint_ipv6 = _Endpoint6
+    wgpeer_allowedip = _AllowedIP
 
 
-def nest(kind: int, children: bytes) -> bytes:
-    return attr(kind | NLA_F_NESTED, children)
+class WgMsg(wgmsg):
+    """pyroute2's wireguard message, with allowed-IP flags and a host-order scope id."""
+
+    wgdevice_peer = _Peer
 
 
-def parse_attrs(data: bytes | memoryview) -> list[tuple[int, memoryview]]:
-    """(type without flags, payload) for each attribute in `data`."""
-    view = memoryview(data)
-    out = []
-    offset = 0
-    while offset + _NLATTR.size <= len(view):
-        length, kind = _NLATTR.unpack_from(view, offset)
-        if length < _NLATTR.size or offset + length > len(view):
-            break
-        out.append((kind & NLA_TYPE_MASK, view[offset + _NLATTR.size: offset + length]))
-        offset += _align(length)
-    return out
+# --------------------------------------------------------------------------- sizes
+# The encoded size of each attribute, to split SET_DEVICE as wg does (by bytes, not counts).
+
+_NLMSGHDR, _GENLHDR, _NLA = 16, 4, 4
 
 
-def message(msg_type: int, flags: int, seq: int, body: bytes) -> bytes:
-    return _NLMSGHDR.pack(_NLMSGHDR.size + len(body), msg_type, flags, seq, 0) + body
+def _nla(payload: int) -> int:
+    return _NLA + ((payload + 3) & ~3)
 
 
-def split_messages(data: bytes) -> list[tuple[int, int, memoryview]]:
-    """(type, flags, body) for each netlink message in a datagram."""
-    view = memoryview(data)
-    out = []
-    offset = 0
-    while offset + _NLMSGHDR.size <= len(view):
-        length, msg_type, flags, _seq, _pid = _NLMSGHDR.unpack_from(view, offset)
-        if length < _NLMSGHDR.size or offset + length > len(view):
-            break
-        out.append((msg_type, flags, view[offset + _NLMSGHDR.size: offset + length]))
-        offset += _align(length)
-    return out
-
-
-# --------------------------------------------------------------------------- sockaddr
-
-def pack_sockaddr(endpoint: Endpoint) -> bytes:
-    """struct sockaddr_in / sockaddr_in6 as the kernel takes them (port and flowinfo big-endian)."""
-    if endpoint.host.version == 4:
-        return struct.pack("=H", socket.AF_INET) + struct.pack("!H", endpoint.port) \
-            + endpoint.host.packed + b"\0" * 8
-    scope = endpoint.host.scope_id
-    scope_id = 0
-    if scope:
-        scope_id = int(scope) if scope.isdigit() else socket.if_nametoindex(scope)
-    return struct.pack("=H", socket.AF_INET6) + struct.pack("!HI", endpoint.port, 0) \
-        + endpoint.host.packed + struct.pack("=I", scope_id)
-
-
-def unpack_sockaddr(raw: bytes | memoryview) -> Endpoint | None:
-    raw = bytes(raw)
-    if len(raw) < 2:
-        return None
-    family = struct.unpack_from("=H", raw)[0]
-    if family == socket.AF_INET and len(raw) == 16:
-        port = struct.unpack_from("!H", raw, 2)[0]
-        return Endpoint(ipaddress.IPv4Address(raw[4:8]), port)
-    if family == socket.AF_INET6 and len(raw) == 28:
-        port = struct.unpack_from("!H", raw, 2)[0]
-        host = ipaddress.IPv6Address(raw[8:24])
-        scope_id = struct.unpack_from("=I", raw, 24)[0]
-        if scope_id:
-            try:
-                scope = socket.if_indextoname(scope_id)
-            except OSError:
-                scope = str(scope_id)
-            host = ipaddress.IPv6Address(f"{host}%{scope}")
-        return Endpoint(host, port)
-    return None
+_KEY = _nla(32)
+_U16, _U32 = _nla(2), _nla(4)
+_SOCKADDR = {4: _nla(16), 6: _nla(28)}
+_ALLOWED_IP = {4: _NLA + _U16 + _nla(4) + _nla(1), 6: _NLA + _U16 + _nla(16) + _nla(1)}
 
 
 # --------------------------------------------------------------------------- SET_DEVICE
 
-def _u16(kind: int, value: int) -> bytes:
-    return attr(kind, struct.pack("=H", value))
+def _key_value(key: bytes) -> bytes:
+    return b64encode(key)  # pyroute2's key attributes take base64
 
 
-def _u32(kind: int, value: int) -> bytes:
-    return attr(kind, struct.pack("=I", value))
+def _endpoint_value(endpoint: Endpoint) -> dict:
+    host = endpoint.host
+    if host.version == 4:
+        return {"addr": str(host), "port": endpoint.port}
+    scope = host.scope_id
+    scope_id = 0
+    if scope:
+        scope_id = int(scope) if scope.isdigit() else socket.if_nametoindex(scope)
+    return {"addr": socket.inet_ntop(socket.AF_INET6, host.packed), "port": endpoint.port,
+            "flowinfo": 0, "scope_id": scope_id}
 
 
-def _allowed_ip_attr(aip: WgAllowedIP) -> bytes:
-    family = socket.AF_INET if aip.network.version == 4 else socket.AF_INET6
-    body = _u16(WGALLOWEDIP_A_FAMILY, family) \
-        + attr(WGALLOWEDIP_A_IPADDR, aip.network.network_address.packed) \
-        + attr(WGALLOWEDIP_A_CIDR_MASK, bytes([aip.network.prefixlen]))
+def _allowed_ip_nla(aip: WgAllowedIP) -> tuple[dict, int]:
+    version, address, prefixlen = aip.parts
+    family = socket.AF_INET if version == 4 else socket.AF_INET6
+    attrs = [["WGALLOWEDIP_A_FAMILY", family],
+             ["WGALLOWEDIP_A_IPADDR", address.to_bytes(4 if version == 4 else 16, "big")],
+             ["WGALLOWEDIP_A_CIDR_MASK", prefixlen]]
+    size = _ALLOWED_IP[version]
     if aip.remove:
-        body += _u32(WGALLOWEDIP_A_FLAGS, WGALLOWEDIP_F_REMOVE_ME)
-    return nest(0, body)
+        attrs.append(["WGALLOWEDIP_A_FLAGS", WGALLOWEDIP_F_REMOVE_ME])
+        size += _U32
+    return {"attrs": attrs}, size
 
 
-def _peer_head(peer: WgPeer, first_chunk: bool) -> bytes:
-    """A peer's attributes other than allowed IPs; a continuation only names the peer."""
-    body = attr(WGPEER_A_PUBLIC_KEY, peer.public_key)
+def _peer_head(peer: WgPeer, first_piece: bool) -> tuple[list, int]:
+    """A peer's attributes other than allowed IPs, and their size; a continuation only
+    names the peer (and keeps REMOVE_ME, which is never split)."""
+    attrs: list = [["WGPEER_A_PUBLIC_KEY", _key_value(peer.public_key)]]
+    size = _NLA + _KEY
     flags = WGPEER_F_REMOVE_ME if peer.remove else 0
-    if first_chunk:
+    if first_piece:
         if peer.replace_allowed_ips:
             flags |= WGPEER_F_REPLACE_ALLOWEDIPS
         if peer.update_only:
             flags |= WGPEER_F_UPDATE_ONLY
         if peer.preshared_key is not None:
-            body += attr(WGPEER_A_PRESHARED_KEY, peer.preshared_key)
+            attrs.append(["WGPEER_A_PRESHARED_KEY", _key_value(peer.preshared_key)])
+            size += _KEY
         if peer.endpoint is not None:
-            body += attr(WGPEER_A_ENDPOINT, pack_sockaddr(peer.endpoint))
+            attrs.append(["WGPEER_A_ENDPOINT", _endpoint_value(peer.endpoint)])
+            size += _SOCKADDR[peer.endpoint.host.version]
         if peer.persistent_keepalive_interval is not None:
-            body += _u16(WGPEER_A_PERSISTENT_KEEPALIVE_INTERVAL, peer.persistent_keepalive_interval)
+            attrs.append(["WGPEER_A_PERSISTENT_KEEPALIVE_INTERVAL", peer.persistent_keepalive_interval])
+            size += _U16
     if flags:
-        body += _u32(WGPEER_A_FLAGS, flags)
-    return body
+        attrs.append(["WGPEER_A_FLAGS", flags])
+        size += _U32
+    return attrs, size
 
 
-def _device_head(change: WgDevice) -> bytes:
-    body = b""
+def _device_head(change: WgDevice) -> tuple[list, int]:
+    attrs: list = []
+    size = 0
     if change.private_key is not None:
-        body += attr(WGDEVICE_A_PRIVATE_KEY, change.private_key)
+        attrs.append(["WGDEVICE_A_PRIVATE_KEY", _key_value(change.private_key)])
+        size += _KEY
     if change.listen_port is not None:
-        body += _u16(WGDEVICE_A_LISTEN_PORT, change.listen_port)
+        attrs.append(["WGDEVICE_A_LISTEN_PORT", change.listen_port])
+        size += _U16
     if change.fwmark is not None:
-        body += _u32(WGDEVICE_A_FWMARK, change.fwmark)
+        attrs.append(["WGDEVICE_A_FWMARK", change.fwmark])
+        size += _U32
     if change.replace_peers:
-        body += _u32(WGDEVICE_A_FLAGS, WGDEVICE_F_REPLACE_PEERS)
-    return body
+        attrs.append(["WGDEVICE_A_FLAGS", WGDEVICE_F_REPLACE_PEERS])
+        size += _U32
+    return attrs, size
 
 
 class _Builder:
     """Fills SET_DEVICE messages up to the budget, starting a new one when full."""
 
-    def __init__(self, name: str, family_id: int, budget: int) -> None:
-        self.name, self.family_id, self.budget = name, family_id, budget
-        self.bodies: list[bytes] = []
-        self.peers: list[bytes] = []
+    def __init__(self, name: str, budget: int) -> None:
+        self.name, self.budget = name, budget
+        self.messages: list[WgMsg] = []
+        self.fixed: list | None = None
+        self.peers: list[dict] = []
         self.used = 0
 
-    def start(self, head: bytes = b"") -> None:
+    def start(self, head: tuple[list, int] = ([], 0)) -> None:
         self.flush()
-        self.fixed = _GENLHDR.pack(WG_CMD_SET_DEVICE, WG_GENL_VERSION, 0) \
-            + attr(WGDEVICE_A_IFNAME, self.name.encode() + b"\0") + head
-        self.peers, self.used = [], _NLMSGHDR.size + len(self.fixed) + _NLATTR.size
+        attrs, size = head
+        self.fixed = [["WGDEVICE_A_IFNAME", self.name], *attrs]
+        self.peers = []
+        # The peers nest's own header is counted from the start, as wg reserves it.
+        self.used = _NLMSGHDR + _GENLHDR + _nla(len(self.name.encode()) + 1) + size + _NLA
 
     def fits(self, size: int) -> bool:
         return self.used + size <= self.budget
 
-    def add_peer(self, blob: bytes) -> None:
-        self.peers.append(blob)
-        self.used += len(blob)
+    def add_peer(self, peer: dict, size: int) -> None:
+        self.peers.append(peer)
+        self.used += size
 
     def flush(self) -> None:
-        if hasattr(self, "fixed"):
-            body = self.fixed + (nest(WGDEVICE_A_PEERS, b"".join(self.peers)) if self.peers else b"")
-            self.bodies.append(body)
-            del self.fixed
+        if self.fixed is None:
+            return
+        msg = WgMsg()
+        msg["cmd"] = WG_CMD_SET_DEVICE
+        msg["version"] = WG_GENL_VERSION
+        msg["attrs"] = self.fixed + ([["WGDEVICE_A_PEERS", self.peers]] if self.peers else [])
+        self.messages.append(msg)
+        self.fixed = None
 
 
-def encode_set_device(change: WgDevice, name: str, family_id: int,
-                      budget: int = MESSAGE_BUDGET) -> list[bytes]:
-    """WG_CMD_SET_DEVICE request(s) for `change` (netlink headers included, seq 0)."""
-    builder = _Builder(name, family_id, budget)
+def set_device_messages(change: WgDevice, name: str, budget: int = MESSAGE_BUDGET) -> list[WgMsg]:
+    """The WG_CMD_SET_DEVICE message(s) for `change`, each at most `budget` bytes encoded.
+
+    Only the first carries the device attributes; the netlink header (family id, flags) is
+    filled in when sent.
+    """
+    builder = _Builder(name, budget)
     builder.start(_device_head(change))
     for peer in change.peers:
-        _encode_peer(builder, peer)
+        _add_peer(builder, peer)
     builder.flush()
-    return [message(family_id, NLM_F_REQUEST | NLM_F_ACK, 0, body) for body in builder.bodies]
+    return builder.messages
 
 
-def _encode_peer(builder: _Builder, peer: WgPeer) -> None:
+def _add_peer(builder: _Builder, peer: WgPeer) -> None:
     first = True
-    pending = [] if peer.remove else [_allowed_ip_attr(a) for a in peer.allowed_ips]
+    pending = [] if peer.remove else [_allowed_ip_nla(a) for a in peer.allowed_ips]
     while True:
-        head = _peer_head(peer, first)
-        if not builder.fits(_NLATTR.size + len(head) + _NLATTR.size * 2):
+        head, head_size = _peer_head(peer, first)
+        if not builder.fits(head_size + 2 * _NLA):
             builder.start()
-        taken: list[bytes] = []
-        size = _NLATTR.size + len(head) + (_NLATTR.size if pending else 0)
-        while pending and (builder.fits(size + len(pending[0])) or not taken and not builder.peers):
+        taken: list[dict] = []
+        size = head_size + (_NLA if pending else 0)
+        while pending and (builder.fits(size + pending[0][1]) or not taken and not builder.peers):
             # (An allowed IP always goes into an otherwise empty message, so this ends.)
-            size += len(pending[0])
-            taken.append(pending.pop(0))
-        body = head + (nest(WGPEER_A_ALLOWEDIPS, b"".join(taken)) if taken else b"")
-        builder.add_peer(nest(0, body))
+            nla, nla_size = pending.pop(0)
+            size += nla_size
+            taken.append(nla)
+        attrs = head + ([["WGPEER_A_ALLOWEDIPS", taken]] if taken else [])
+        builder.add_peer({"attrs": attrs}, size)
         first = False
         if not pending:
             return
@@ -257,83 +232,100 @@ def _encode_peer(builder: _Builder, peer: WgPeer) -> None:
 
 # --------------------------------------------------------------------------- GET_DEVICE
 
-def encode_get_device(name: str, family_id: int, seq: int = 0) -> bytes:
-    body = _GENLHDR.pack(WG_CMD_GET_DEVICE, WG_GENL_VERSION, 0) \
-        + attr(WGDEVICE_A_IFNAME, name.encode() + b"\0")
-    return message(family_id, NLM_F_REQUEST | NLM_F_ACK | NLM_F_DUMP, seq, body)
+def get_device_message(name: str) -> WgMsg:
+    msg = WgMsg()
+    msg["cmd"] = WG_CMD_GET_DEVICE
+    msg["version"] = WG_GENL_VERSION
+    msg["attrs"] = [["WGDEVICE_A_IFNAME", name]]
+    return msg
 
 
-def decode_device_messages(bodies: list[bytes | memoryview], name: str = "") -> WgDevice:
-    """The genl bodies (after nlmsghdr) of a GET_DEVICE dump → one snapshot."""
+def device_from_messages(messages, name: str = "") -> WgDevice:
+    """The decoded messages of a GET_DEVICE dump → one snapshot."""
     device = WgDevice(name=name, listen_port=0, fwmark=0)
-    for body in bodies:
-        _decode_device(device, memoryview(body)[_GENLHDR.size:])
-    device.peers = _coalesce(device.peers)
+    for msg in messages:
+        ifname = msg.get_attr("WGDEVICE_A_IFNAME")
+        if ifname is not None:
+            device.name = ifname
+        private_key = msg.get_attr("WGDEVICE_A_PRIVATE_KEY")
+        if private_key is not None:
+            device.private_key = b64decode(private_key)
+        public_key = msg.get_attr("WGDEVICE_A_PUBLIC_KEY")
+        if public_key is not None:
+            device.public_key = b64decode(public_key)
+        listen_port = msg.get_attr("WGDEVICE_A_LISTEN_PORT")
+        if listen_port is not None:
+            device.listen_port = listen_port
+        fwmark = msg.get_attr("WGDEVICE_A_FWMARK")
+        if fwmark is not None:
+            device.fwmark = fwmark
+        device.peers.extend(_peer_from_nla(p) for p in msg.get_attr("WGDEVICE_A_PEERS") or ())
+    device.peers = _join_split_peers(device.peers)
     return device
 
 
-def _decode_device(device: WgDevice, data: memoryview) -> None:
-    for kind, payload in parse_attrs(data):
-        if kind == WGDEVICE_A_IFNAME:
-            device.name = bytes(payload).split(b"\0", 1)[0].decode("utf-8", "surrogateescape")
-        elif kind == WGDEVICE_A_PRIVATE_KEY and len(payload) == 32:
-            device.private_key = bytes(payload)
-        elif kind == WGDEVICE_A_PUBLIC_KEY and len(payload) == 32:
-            device.public_key = bytes(payload)
-        elif kind == WGDEVICE_A_LISTEN_PORT and len(payload) >= 2:
-            device.listen_port = struct.unpack_from("=H", payload)[0]
-        elif kind == WGDEVICE_A_FWMARK and len(payload) >= 4:
-            device.fwmark = struct.unpack_from("=I", payload)[0]
-        elif kind == WGDEVICE_A_PEERS:
-            for _i, peer_data in parse_attrs(payload):
-                device.peers.append(_decode_peer(peer_data))
+def _signed64(value: int) -> int:
+    # struct __kernel_timespec holds s64 fields; pyroute2 reads them unsigned.
+    return value - (1 << 64) if value >= 1 << 63 else value
 
 
-def _decode_peer(data: memoryview) -> WgPeer:
-    peer = WgPeer(public_key=b"", persistent_keepalive_interval=0)
-    for kind, payload in parse_attrs(data):
-        if kind == WGPEER_A_PUBLIC_KEY and len(payload) == 32:
-            peer.public_key = bytes(payload)
-        elif kind == WGPEER_A_PRESHARED_KEY and len(payload) == 32:
-            psk = bytes(payload)
-            peer.preshared_key = None if psk == bytes(32) else psk
-        elif kind == WGPEER_A_ENDPOINT:
-            peer.endpoint = unpack_sockaddr(payload)
-        elif kind == WGPEER_A_PERSISTENT_KEEPALIVE_INTERVAL and len(payload) >= 2:
-            peer.persistent_keepalive_interval = struct.unpack_from("=H", payload)[0]
-        elif kind == WGPEER_A_LAST_HANDSHAKE_TIME and len(payload) == 16:
-            peer.last_handshake_time_sec, peer.last_handshake_time_nsec = struct.unpack("=qq", payload)
-        elif kind == WGPEER_A_RX_BYTES and len(payload) >= 8:
-            peer.rx_bytes = struct.unpack_from("=Q", payload)[0]
-        elif kind == WGPEER_A_TX_BYTES and len(payload) >= 8:
-            peer.tx_bytes = struct.unpack_from("=Q", payload)[0]
-        elif kind == WGPEER_A_PROTOCOL_VERSION and len(payload) >= 4:
-            peer.protocol_version = struct.unpack_from("=I", payload)[0]
-        elif kind == WGPEER_A_ALLOWEDIPS:
-            peer.allowed_ips.extend(_decode_allowed_ip(p) for _i, p in parse_attrs(payload))
-    if len(peer.public_key) != 32:
+def _peer_from_nla(nla) -> WgPeer:
+    public_key = nla.get_attr("WGPEER_A_PUBLIC_KEY")
+    if public_key is None:
         raise OSError(_errno.EINVAL, "peer without public key")
+    peer = WgPeer(public_key=b64decode(public_key), persistent_keepalive_interval=0)
+    psk = nla.get_attr("WGPEER_A_PRESHARED_KEY")
+    if psk is not None:
+        raw = b64decode(psk)
+        peer.preshared_key = None if raw == bytes(32) else raw
+    endpoint = nla.get_attr("WGPEER_A_ENDPOINT")
+    if endpoint is not None:
+        peer.endpoint = _endpoint_from_nla(endpoint)
+    keepalive = nla.get_attr("WGPEER_A_PERSISTENT_KEEPALIVE_INTERVAL")
+    if keepalive is not None:
+        peer.persistent_keepalive_interval = keepalive
+    handshake = nla.get_attr("WGPEER_A_LAST_HANDSHAKE_TIME")
+    if handshake is not None:
+        peer.last_handshake_time_sec = _signed64(handshake["tv_sec"])
+        peer.last_handshake_time_nsec = _signed64(handshake["tv_nsec"])
+    for attr, field in (("WGPEER_A_RX_BYTES", "rx_bytes"), ("WGPEER_A_TX_BYTES", "tx_bytes"),
+                        ("WGPEER_A_PROTOCOL_VERSION", "protocol_version")):
+        value = nla.get_attr(attr)
+        if value is not None:
+            setattr(peer, field, value)
+    peer.allowed_ips.extend(_allowed_ip_from_nla(a) for a in nla.get_attr("WGPEER_A_ALLOWEDIPS") or ())
     return peer
 
 
-def _decode_allowed_ip(data: memoryview) -> WgAllowedIP:
-    family = cidr = None
-    raw = b""
-    for kind, payload in parse_attrs(data):
-        if kind == WGALLOWEDIP_A_FAMILY and len(payload) >= 2:
-            family = struct.unpack_from("=H", payload)[0]
-        elif kind == WGALLOWEDIP_A_IPADDR:
-            raw = bytes(payload)
-        elif kind == WGALLOWEDIP_A_CIDR_MASK and len(payload) >= 1:
-            cidr = payload[0]
-    if family == socket.AF_INET and len(raw) == 4 and cidr is not None and cidr <= 32:
-        return WgAllowedIP(ipaddress.IPv4Network((raw, cidr), strict=False))
-    if family == socket.AF_INET6 and len(raw) == 16 and cidr is not None and cidr <= 128:
-        return WgAllowedIP(ipaddress.IPv6Network((raw, cidr), strict=False))
-    raise OSError(_errno.EINVAL, "bad allowed IP")
+def _endpoint_from_nla(nla) -> Endpoint | None:
+    family = nla["family"]
+    if family == socket.AF_INET:
+        return Endpoint(ipaddress.IPv4Address(nla["addr"]), nla["port"])
+    if family != socket.AF_INET6:
+        return None
+    host = nla["addr"]
+    if nla["scope_id"]:
+        try:
+            scope = socket.if_indextoname(nla["scope_id"])
+        except OSError:
+            scope = str(nla["scope_id"])
+        host = f"{host}%{scope}"
+    return Endpoint(ipaddress.IPv6Address(host), nla["port"])
 
 
-def _coalesce(peers: list[WgPeer]) -> list[WgPeer]:
+def _allowed_ip_from_nla(nla) -> WgAllowedIP:
+    family = nla.get_attr("WGALLOWEDIP_A_FAMILY")
+    raw = bytes.fromhex((nla.get_attr("WGALLOWEDIP_A_IPADDR") or "").replace(":", ""))
+    cidr = nla.get_attr("WGALLOWEDIP_A_CIDR_MASK")
+    bits = {socket.AF_INET: 32, socket.AF_INET6: 128}.get(family)
+    if bits is None or len(raw) * 8 != bits or cidr is None or cidr > bits:
+        raise OSError(_errno.EINVAL, "bad allowed IP")
+    full = (1 << bits) - 1
+    address = int.from_bytes(raw, "big") & (full ^ (full >> cidr))
+    return WgAllowedIP.from_int(4 if bits == 32 else 6, address, cidr)
+
+
+def _join_split_peers(peers: list[WgPeer]) -> list[WgPeer]:
     """A peer split across dump messages arrives as consecutive entries with one key."""
     out: list[WgPeer] = []
     for peer in peers:
@@ -346,87 +338,60 @@ def _coalesce(peers: list[WgPeer]) -> list[WgPeer]:
 
 # --------------------------------------------------------------------------- rtnetlink listing
 
-def encode_getlink_dump(seq: int = 0) -> bytes:
-    body = _IFINFOMSG.pack(socket.AF_UNSPEC, 0, 0, 0, 0)
-    return message(RTM_GETLINK, NLM_F_REQUEST | NLM_F_ACK | NLM_F_DUMP, seq, body)
-
-
-def wireguard_link_name(body: bytes | memoryview) -> str | None:
-    """The IFLA_IFNAME of an RTM_NEWLINK body whose link kind is "wireguard", else None."""
-    name, kind = None, None
-    for attr_type, payload in parse_attrs(memoryview(body)[_IFINFOMSG.size:]):
-        if attr_type == IFLA_IFNAME:
-            name = bytes(payload).split(b"\0", 1)[0].decode("utf-8", "surrogateescape")
-        elif attr_type == IFLA_LINKINFO:
-            for info_type, info in parse_attrs(payload):
-                if info_type == IFLA_INFO_KIND:
-                    kind = bytes(info).split(b"\0", 1)[0]
-    return name if name and kind == WG_GENL_NAME.encode() else None
+def wireguard_link_names(links) -> list[str]:
+    """The names of the decoded RTM_NEWLINK messages whose link kind is "wireguard"."""
+    names = []
+    for link in links:
+        info = link.get_attr("IFLA_LINKINFO")
+        if info is not None and info.get_attr("IFLA_INFO_KIND") == WG_GENL_NAME:
+            names.append(link.get_attr("IFLA_IFNAME"))
+    return names
 
 
 # --------------------------------------------------------------------------- sockets
 
-def _exchange(protocol: int, requests: list[bytes]) -> list[list[tuple[int, memoryview]]]:
-    """Send each request and collect its replies until DONE or the ACK; OSError on NLMSG_ERROR."""
-    with socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, protocol) as sock:
-        sock.bind((0, 0))
-        results = []
-        for seq, request in enumerate(requests, start=1):
-            request = request[:8] + struct.pack("=I", seq) + request[12:]
-            sock.sendall(request)
-            results.append(_collect(sock))
-        return results
-
-
-def _collect(sock: socket.socket) -> list[tuple[int, memoryview]]:
-    replies: list[tuple[int, memoryview]] = []
-    while True:
-        data = sock.recv(1 << 16)
-        for msg_type, _flags, body in split_messages(data):
-            if msg_type == NLMSG_DONE:
-                return replies
-            if msg_type == NLMSG_ERROR:
-                code = struct.unpack_from("=i", body)[0]
-                if code:
-                    raise OSError(-code, os.strerror(-code))
-                return replies
-            replies.append((msg_type, body))
-
-
-def family_id(name: str = WG_GENL_NAME) -> int:
-    """The generic netlink id of `name`; EPROTONOSUPPORT if the kernel does not know it."""
-    body = _GENLHDR.pack(CTRL_CMD_GETFAMILY, 1, 0) + attr(CTRL_ATTR_FAMILY_NAME, name.encode() + b"\0")
+def _open_genl() -> GenericNetlinkSocket:
+    sock = GenericNetlinkSocket()
+    # pyroute2 logs a missing family at error level; wg reports it in its own words.
+    sock.asyncore.module_err_level = "debug"
     try:
-        (replies,) = _exchange(NETLINK_GENERIC, [message(GENL_ID_CTRL, NLM_F_REQUEST | NLM_F_ACK, 0, body)])
-    except OSError as e:
-        if e.errno == _errno.ENOENT:
-            # What libmnl's mnlg_socket_open leaves for wg to print when the module is absent.
+        sock.bind(WG_GENL_NAME, WgMsg)
+    except NetlinkError as e:
+        sock.close()
+        if e.code == _errno.ENOENT:
+            # What libmnl leaves for wg to print when the module is absent.
             raise OSError(_errno.EPROTONOSUPPORT, os.strerror(_errno.EPROTONOSUPPORT)) from None
-        raise
-    for _type, reply in replies:
-        for kind, payload in parse_attrs(reply[_GENLHDR.size:]):
-            if kind == CTRL_ATTR_FAMILY_ID:
-                return struct.unpack_from("=H", payload)[0]
-    raise OSError(_errno.EPROTONOSUPPORT, os.strerror(_errno.EPROTONOSUPPORT))
+        raise OSError(e.code, os.strerror(e.code)) from None
+    return sock
 
 
 def kernel_list_interfaces() -> list[str]:
-    (replies,) = _exchange(NETLINK_ROUTE, [encode_getlink_dump()])
-    names = []
-    for msg_type, body in replies:
-        if msg_type == RTM_NEWLINK:
-            name = wireguard_link_name(body)
-            if name:
-                names.append(name)
-    return names
+    try:
+        with IPRoute() as ipr:
+            return wireguard_link_names(ipr.get_links())
+    except NetlinkError as e:
+        raise OSError(e.code, os.strerror(e.code)) from None
 
 
 def kernel_get_device(name: str) -> WgDevice:
-    fid = family_id()
-    (replies,) = _exchange(NETLINK_GENERIC, [encode_get_device(name, fid)])
-    return decode_device_messages([body for _t, body in replies], name)
+    sock = _open_genl()
+    try:
+        replies = sock.nlm_request(get_device_message(name), msg_type=sock.prid,
+                                   msg_flags=NLM_F_REQUEST | NLM_F_ACK | NLM_F_DUMP)
+        return device_from_messages([m for m in replies if isinstance(m, wgmsg)], name)
+    except NetlinkError as e:
+        raise OSError(e.code, os.strerror(e.code)) from None
+    finally:
+        sock.close()
 
 
 def kernel_set_device(change: WgDevice, name: str) -> None:
-    fid = family_id()
-    _exchange(NETLINK_GENERIC, encode_set_device(change, name, fid))
+    """Sends each message and waits for its acknowledgement before the next, as wg does."""
+    sock = _open_genl()
+    try:
+        for msg in set_device_messages(change, name):
+            tuple(sock.nlm_request(msg, msg_type=sock.prid, msg_flags=NLM_F_REQUEST | NLM_F_ACK))
+    except NetlinkError as e:
+        raise OSError(e.code, os.strerror(e.code)) from None
+    finally:
+        sock.close()
