@@ -68,3 +68,17 @@ def test_pubkey_imports_only_x25519(entry):
 def test_usage_and_version_import_no_subcommand():
     names = imported_modules(["-m", "wg_py", "--version"])
     assert offenders(names, NEVER + ("cryptography", "wg_py.cli.genkey", "wg_py.cli.show")) == []
+
+
+@pytest.mark.skipif(Path("/sys/module/wireguard").exists(), reason="the kernel has WireGuard")
+@pytest.mark.parametrize("args", [["show", "interfaces"], ["show", "wgnosuch0"], ["showconf", "wgnosuch0"],
+                                  ["set", "wgnosuch0", "fwmark", "1"]])
+def test_no_pyroute2_without_kernel_wireguard(args):
+    # pyroute2 (~140 ms) is for kernel WireGuard only: without the module, `wg` never loads it.
+    # -S: only what wg imports counts, not the .pth hooks of this machine's site-packages.
+    r = subprocess.run([sys.executable, "-S", "-X", "importtime", "-m", "wg_py", *args], capture_output=True,
+                       cwd=REPO, timeout=60)
+    names = [line.rsplit("|", 1)[1].strip() for line in r.stderr.decode().splitlines()
+             if line.startswith("import time:") and "|" in line]
+    assert "wg_py.cli.main" in names
+    assert offenders(names, ("pyroute2", "wg_py.ipc.netlink", "typer", "rich", "dataclasses")) == []
