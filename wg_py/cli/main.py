@@ -7,6 +7,7 @@ imported only when called, so `wg genkey` never pays for typer, rich or pyroute2
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 
@@ -83,6 +84,9 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def entry() -> None:
+    # `wg` is short-lived and makes no garbage cycles worth collecting; without the cyclic
+    # collector, reading a 10,000-peer configuration is ~10% faster.
+    gc.disable()
     try:
         code = main()
         if sys.stdout is not None:  # None when started with fd 1 closed (`wg genkey >&-`)
@@ -92,4 +96,11 @@ def entry() -> None:
         code = 1
     except KeyboardInterrupt:
         code = 130
-    sys.exit(code)
+    if sys.stderr is not None:
+        try:
+            sys.stderr.flush()
+        except OSError:
+            pass
+    # Everything is written and wg registers no exit handlers: leave without freeing every
+    # object one by one, which takes ~25 ms after a 10,000-peer syncconf.
+    os._exit(code)
