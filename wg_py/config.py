@@ -401,16 +401,19 @@ def decode_config(data: bytes) -> str:
 
 class _ParseState:
     # A plain class, like the model's (see wg_py/model.py): no dataclasses import at start-up.
-    __slots__ = ("device", "section", "peer_lines")
+    __slots__ = ("device", "section", "peer_lines", "retries")
 
     def __init__(self, device: WgDevice) -> None:
         self.device = device
         self.section = ""   # "", "interface" or "peer"
         self.peer_lines: list[int] = []
+        self.retries: int | None = None  # WG_ENDPOINT_RESOLUTION_RETRIES, once read
 
 
 def config_lines(text: str) -> list[str]:
     """The file's lines as the C tool's getline sees them (split on LF only; a NUL ends one)."""
+    if "\0" not in text:
+        return text.split("\n")
     return [line.split("\0", 1)[0] for line in text.split("\n")]
 
 
@@ -426,7 +429,13 @@ def parse_wg_config(text: str, append: bool = False, *, warn: Warn | None = None
     if not append:
         state.device.private_key, state.device.listen_port, state.device.fwmark = ZERO_KEY, 0, 0
     for lineno, raw in enumerate(config_lines(text), start=1):
-        line = strip_spaces(raw.partition("#")[0])
+        if "#" in raw:
+            raw = raw.partition("#")[0]
+        # strip_spaces, inlined for the common case: a line whose only C spaces are ' '
+        # is printable once they are gone (the other five never are).
+        line = raw.replace(" ", "")
+        if not line.isprintable():
+            line = line.translate(_STRIP_SPACE)
         if not line:
             continue
         try:
@@ -475,7 +484,11 @@ def _set_private_key(state: _ParseState, value: str, warn: Warn | None) -> None:
 
 
 def _set_endpoint(state: _ParseState, value: str, warn: Warn | None) -> None:
-    state.device.peers[-1].endpoint = resolve_endpoint(value, warn=warn)
+    if state.retries is None:
+        # Read at the first endpoint, as the C tool first reads it (a bad value fails there);
+        # the environment does not change during a parse, so once is enough.
+        state.retries = resolution_retries()
+    state.device.peers[-1].endpoint = resolve_endpoint(value, warn=warn, retries=state.retries)
 
 
 def _set_public_key(state: _ParseState, value: str, warn: Warn | None) -> None:
