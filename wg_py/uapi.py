@@ -17,6 +17,7 @@ from __future__ import annotations
 import errno as _errno
 import ipaddress
 import socket as _socket
+from collections.abc import Iterator
 
 from wg_py.errors import UapiError
 from wg_py.keys import KEY_HEX_LEN, is_zero_key
@@ -62,6 +63,15 @@ def format_prefix(aip: WgAllowedIP) -> str:
 
 def format_set(change: WgDevice) -> str:
     """The `set=1` request for a change, terminated by the blank line."""
+    return "".join(format_set_chunks(change))
+
+
+def format_set_chunks(change: WgDevice, lines_per_chunk: int = 4096) -> Iterator[str]:
+    """`format_set(change)` in pieces of about `lines_per_chunk` whole lines.
+
+    For sending while formatting: a device applies a set request line by line as it reads,
+    so with thousands of peers its work overlaps ours.
+    """
     out = ["set=1"]
     if change.private_key is not None:
         out.append(f"private_key={change.private_key.hex()}")
@@ -73,9 +83,13 @@ def format_set(change: WgDevice) -> str:
         out.append("replace_peers=true")
     for peer in change.peers:
         _format_set_peer(peer, out)
+        if len(out) >= lines_per_chunk:
+            out.append("")
+            yield "\n".join(out)
+            out = []
     out.append("")
     out.append("")
-    return "\n".join(out)
+    yield "\n".join(out)
 
 
 def _format_set_peer(peer: WgPeer, out: list[str]) -> None:

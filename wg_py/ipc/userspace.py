@@ -129,9 +129,10 @@ class Session:
 
     def set(self, change: WgDevice) -> None:
         """Raises UapiError(errno) with the errno `wg` would report (the reply negated)."""
-        request = uapi.format_set(change).encode()
         try:
-            self.sock.sendall(request)
+            # Sent as it is formatted: the device applies what it has read meanwhile.
+            for chunk in uapi.format_set_chunks(change):
+                self.sock.sendall(chunk.encode())
         except (BrokenPipeError, ConnectionResetError):
             # The device stopped reading at an error; its reply may still be waiting.
             pass
