@@ -95,19 +95,21 @@ def dispatch(command: str, target: str) -> int:
     from wg_quick_py.errors import BadMtu, NotBool, QuickError
 
     try:
-        try:
-            ctx = load(target)
-        except QuickConfigError as e:
-            if e.kind == "bool":
-                raise NotBool(e.value) from None
-            raise BadMtu(e.value) from None
+        ctx = load(target)
         module = importlib.import_module(f"wg_quick_py.{command}")
         return module.run(ctx)
+    except QuickConfigError as e:
+        # Raised while reading the file (SaveConfig) or when `up` first reads the MTU.
+        error = NotBool(e.value) if e.kind == "bool" else BadMtu(e.value)
+        proc.report(error)
+        return error.status
     except QuickError as e:
         proc.report(e)
         return e.status
     except WgError as e:
-        sys.stderr.write(f"{proc.PROGRAM}: {e}\n")
+        from wg_py.cli.errors import render
+
+        sys.stderr.write(f"{proc.PROGRAM}: {render(e)}\n")
         return 1
 
 

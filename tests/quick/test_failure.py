@@ -58,6 +58,16 @@ def test_save_of_missing_interface(tmp_path):
         assert (result.returncode, result.stderr) == (1, f"wg-quick: `{ifname}' is not a WireGuard interface\n")
 
 
+def test_up_with_an_mtu_that_is_not_a_number_touches_nothing(tmp_path):
+    # The real tool creates the link and fails at `ip link set mtu abc`; ours refuses first.
+    ifname = netns.unique_ifname("wqx")
+    with netns.namespace("wqf") as ns:
+        result = quick(ns, tmp_path, ifname, "up", extra="MTU = abc\nPreUp = touch %s/ran" % tmp_path)
+        assert (result.returncode, result.stderr) == (1, "wg-quick: `abc' is not a valid MTU\n")
+        assert ifname not in links(ns)
+        assert not (tmp_path / "ran").exists()
+
+
 def test_failing_preup_creates_nothing(tmp_path):
     ifname = netns.unique_ifname("wqx")
     with netns.namespace("wqf") as ns:
