@@ -63,7 +63,7 @@ def run(argv0: str, name: str, argv: list[str]) -> int:
         change = parse_wg_config(read_config_file(path), append=(name == "addconf"))
         if name == "syncconf" and change.peers:
             try:
-                running = ipc.get_device(ifname)
+                running = ipc.get_device(ifname, keys_only=True)
             except InterfaceAccessError as e:
                 raise ConfigRetrieveError(ifname, e.errno) from None
             change = sync_change(change, running)

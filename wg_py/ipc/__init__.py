@@ -56,7 +56,8 @@ def list_interfaces() -> list[str]:
     return names
 
 
-def get_device(name: str, listing: bool = False) -> WgDevice:
+def get_device(name: str, listing: bool = False, keys_only: bool = False) -> WgDevice:
+    """`keys_only`: peers may come without allowed IPs or endpoints (what syncconf needs)."""
     bad = _name_errno(name)
     if bad:
         raise InterfaceAccessError(name, bad, listing)
@@ -67,7 +68,7 @@ def get_device(name: str, listing: bool = False) -> WgDevice:
     if session is None:
         return _kernel_get(name, listing)
     try:
-        return session.get()
+        return session.get(keys_only)
     except UapiError as e:
         raise InterfaceAccessError(name, e.errno, listing) from None
     finally:

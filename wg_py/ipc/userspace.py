@@ -118,14 +118,16 @@ class Session:
     def close(self) -> None:
         self.sock.close()
 
-    def get(self) -> WgDevice:
-        """Raises UapiError(errno) as the C client fails (positive errno)."""
+    def get(self, keys_only: bool = False) -> WgDevice:
+        """Raises UapiError(errno) as the C client fails (positive errno).
+
+        `keys_only`: see `uapi.parse_get`."""
         try:
             self.sock.sendall(b"get=1\n\n")
             reply = _read_reply(self.sock)
         except OSError as e:
             raise UapiError(e.errno or _errno.EIO) from None
-        return uapi.parse_get(reply, self.name)
+        return uapi.parse_get(reply, self.name, keys_only=keys_only)
 
     def set(self, change: WgDevice) -> None:
         """Raises UapiError(errno) with the errno `wg` would report (the reply negated)."""
