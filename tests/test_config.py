@@ -23,6 +23,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from wg_py import config
 from wg_py.cli.errors import render
 from wg_py.config import (
     QuickConfig,
@@ -801,3 +802,78 @@ def _as_config(device: WgDevice, style: int) -> str:
 @given(device=_devices, style=st.integers(0, 29))
 def test_any_model_written_as_config_parses_back(device, style):
     assert parse_wg_config(_as_config(device, style), warn=pytest.fail) == device
+
+
+# --- fast paths (kept exact) ----------------------------------------------------------------
+
+
+@settings(max_examples=300)
+@given(st.one_of(st.integers(0, 2**32 - 1).map(lambda n: str(ipaddress.IPv4Address(n))),
+                 st.integers(0, 2**128 - 1).map(lambda n: f"[{ipaddress.IPv6Address(n)}]")),
+       st.integers(0, 65535), st.sampled_from(["", "0", "00"]))
+def test_numeric_endpoints_skip_the_resolver_with_its_answer(host, port, zeros):
+    # What getaddrinfo gives for a numeric address is what the fast path gives without it.
+    text = f"{host}:{zeros}{port}"
+    calls = []
+
+    def resolver(*args):
+        calls.append(args)
+        return socket.getaddrinfo(*args)
+
+    fast = resolve_endpoint(text, retries=0, getaddrinfo=resolver)
+    assert calls == []
+    bare = host.strip("[]")
+    family, _t, _p, _n, sockaddr = socket.getaddrinfo(bare, str(port), socket.AF_UNSPEC, socket.SOCK_DGRAM,
+                                                      socket.IPPROTO_UDP)[0]
+    assert fast == config._endpoint_from_sockaddr(family, sockaddr)
+
+
+@pytest.mark.parametrize("text", ["127.1:5", "0x7f.0.0.1:5", "1.2.3.4:+5", "1.2.3.4:65536", "1.2.3.4:domain",
+                                  "[fe80::1%lo]:5", "[1.2.3.4]:5", "localhost:5", "1.2.3.4:٣"])
+def test_other_endpoints_still_go_to_getaddrinfo(text):
+    calls = []
+
+    def resolver(*args):
+        calls.append(args)
+        return socket.getaddrinfo(*args)
+
+    try:
+        resolve_endpoint(text, retries=0, getaddrinfo=resolver)
+    except ConfigValueError:
+        pass
+    if text != "[1.2.3.4]:5":
+        assert len(calls) == 1
+    else:
+        assert calls == []  # bracketed IPv4 is numeric too; getaddrinfo would say the same
+        assert resolve_endpoint(text, retries=0) == resolve_endpoint("1.2.3.4:5", retries=0)
+
+
+@given(st.lists(st.tuples(st.booleans(), st.integers(0, 2**128 - 1), st.integers(0, 128)), min_size=1, max_size=5))
+def test_allowed_ips_as_integers_equal_ipaddress_networks(entries):
+    texts, expected, warned = [], [], []
+    for v6, number, cidr in entries:
+        if v6:
+            address: ipaddress._BaseAddress = ipaddress.IPv6Address(number)
+        else:
+            address, cidr = ipaddress.IPv4Address(number % 2**32), cidr % 33
+        texts.append(f"{address}/{cidr}")
+        network = ipaddress.ip_network((address, cidr), strict=False)
+        expected.append(network)
+        if network.network_address != address:
+            warned.append(f"Warning: AllowedIP has nonzero host part: {address}/{cidr}")
+    warnings: list[str] = []
+    parsed = parse_allowed_ips(",".join(texts), warnings.append)
+    assert [a.network for a in parsed] == expected and warnings == warned
+    assert [a.parts for a in parsed] == [(n.version, int(n.network_address), n.prefixlen) for n in expected]
+
+
+@pytest.mark.parametrize("line, port", [("\tListenPort\t=\t1", 1), ("Listen\x0bPort=1\x0c", 1), ("ListenPort=1\r", 1),
+                                        ("ListenPort = 1 # c", 1), ("Listen\u00a0Port=1", None),
+                                        ("\x1cListenPort=1", None), ("Listen\x85Port=1", None)])
+def test_line_whitespace_is_the_c_tools(line, port):
+    # Only the six C spaces are removed, not NBSP, \x1c or \x85 (which str.split would drop).
+    if port is None:
+        with pytest.raises(ConfigLineError):
+            parse_wg_config(f"[Interface]\n{line}\n")
+    else:
+        assert parse_wg_config(f"[Interface]\n{line}\n").listen_port == port

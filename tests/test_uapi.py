@@ -74,6 +74,27 @@ def test_parse_get_failures(reply, code):
     with pytest.raises(UapiError) as info:
         uapi.parse_get(reply)
     assert info.value.errno == code
+    # The keys-only reading (syncconf's) is exactly as strict.
+    with pytest.raises(UapiError) as info:
+        uapi.parse_get(reply, keys_only=True)
+    assert info.value.errno == code
+
+
+@pytest.mark.parametrize("line", ["allowed_ip=10.0.0.0/33", "allowed_ip=fd00::/129", "allowed_ip=1.2.3/8",
+                                  "allowed_ip=10.0.0.0/", "endpoint=1.2.3.4:65536", "endpoint=1.2.3.4:",
+                                  "endpoint=[::1]:x", "endpoint=1.2.3.4", "endpoint=1.2.3.256:5"])
+def test_keys_only_checks_what_it_does_not_keep(line):
+    # Same outcome either way: EPROTO, the resolver's failure, or (a port that getaddrinfo
+    # wraps, as the C client lets it) success.
+    reply = f"public_key={K2.hex()}\n{line}\nerrno=0\n\n"
+
+    def outcome(keys_only: bool):
+        try:
+            return [p.public_key for p in uapi.parse_get(reply, keys_only=keys_only).peers]
+        except UapiError as e:
+            return e.errno
+
+    assert outcome(True) == outcome(False)
 
 
 def test_parse_get_ignores_unknown_and_misplaced_keys():
@@ -121,3 +142,24 @@ def test_format_get_then_parse_get_round_trips(peer_list, port, fwmark):
     snapshot = WgDevice(private_key=K1, public_key=keys.public_key(K1), listen_port=port, fwmark=fwmark, peers=peer_list)
     parsed = uapi.parse_get(uapi.format_get(snapshot))
     assert parsed == snapshot
+    # keys_only keeps everything but the allowed IPs and IPv4 endpoints.
+    light = uapi.parse_get(uapi.format_get(snapshot), keys_only=True)
+    for peer in snapshot.peers:
+        peer.allowed_ips, peer.endpoint = [], None
+    assert light == snapshot
+
+
+@given(st.lists(peers, max_size=6, unique_by=lambda p: p.public_key), st.integers(1, 12))
+def test_set_request_in_chunks_is_the_whole_request(peer_list, lines_per_chunk):
+    change = WgDevice(private_key=K1, listen_port=5, replace_peers=True, peers=peer_list)
+    chunks = list(uapi.format_set_chunks(change, lines_per_chunk))
+    assert "".join(chunks) == uapi.format_set(change)
+    assert all(chunk.endswith("\n") for chunk in chunks)  # whole lines only
+
+
+def test_allowed_ips_from_the_reply_are_masked_network_prefixes():
+    reply = f"public_key={K2.hex()}\nallowed_ip=10.1.2.3/8\nallowed_ip=fd00::1:2/64\nerrno=0\n\n"
+    (peer,) = uapi.parse_get(reply).peers
+    assert [a.network for a in peer.allowed_ips] == [ipaddress.ip_network("10.0.0.0/8"),
+                                                     ipaddress.ip_network("fd00::/64")]
+    assert [uapi.format_prefix(a) for a in peer.allowed_ips] == ["10.0.0.0/8", "fd00::/64"]

@@ -12,6 +12,8 @@ import ipaddress
 import time
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from tests.cli.sidebyside import (
     both, lines_of, ours, ours_subprocess, pretty_blocks, real, section_of, sorted_lines,
@@ -19,6 +21,7 @@ from tests.cli.sidebyside import (
 from tests.support.fake_uapi import FakeUapi
 from tests.support.netns import namespace, start_wireguard_go, unique_ifname
 from wg_py import keys, uapi
+from wg_py.cli import show
 from wg_py.model import Endpoint, WgAllowedIP, WgDevice, WgPeer
 
 pytestmark = pytest.mark.oracle
@@ -244,3 +247,14 @@ def test_live_showconf_round_trips(live, tmp_path):
     before = sorted_lines(real("show", live, "dump").stdout)
     assert ours("setconf", live, str(conf)).status == 0
     assert sorted_lines(real("show", live, "dump").stdout) == before
+
+
+@given(st.lists(st.sampled_from(["\x1b[", "\x1b[0m", "\x1b[1m", "\x1b[32m", "\x1b[31m", "\x1b[36m", "\x1b[33m",
+                                 "\x1b", "[", "0", ";", "m", "X", "é", "\n"]), max_size=12))
+def test_strip_ansi_without_re_is_the_c_filter(pieces):
+    # show.strip_ansi avoids importing re for our own codes; any text must still come out as
+    # the C tool's filter (ESC '[', then non-letters, then one letter) leaves it.
+    import re
+
+    text = "".join(pieces)
+    assert show.strip_ansi(text) == re.sub(r"\x1b\[[^A-Za-z]*[A-Za-z]?", "", text)
