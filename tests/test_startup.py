@@ -72,8 +72,9 @@ def test_usage_and_version_import_no_subcommand():
 
 @pytest.mark.skipif(Path("/sys/module/wireguard").exists(), reason="the kernel has WireGuard")
 @pytest.mark.parametrize("args", [["show", "interfaces"], ["show", "wgnosuch0"], ["showconf", "wgnosuch0"],
-                                  ["set", "wgnosuch0", "fwmark", "1"]])
-def test_no_pyroute2_without_kernel_wireguard(args):
+                                  ["set", "wgnosuch0", "fwmark", "1"], ["setconf", "wgnosuch0", "/dev/null"],
+                                  ["syncconf", "wgnosuch0", "/dev/null"]])
+def test_no_pyroute2_nor_slow_stdlib_without_kernel_wireguard(args):
     # pyroute2 (~140 ms) is for kernel WireGuard only: without the module, `wg` never loads it.
     # -S: only what wg imports counts, not the .pth hooks of this machine's site-packages.
     r = subprocess.run([sys.executable, "-S", "-X", "importtime", "-m", "wg_py", *args], capture_output=True,
@@ -81,4 +82,6 @@ def test_no_pyroute2_without_kernel_wireguard(args):
     names = [line.rsplit("|", 1)[1].strip() for line in r.stderr.decode().splitlines()
              if line.startswith("import time:") and "|" in line]
     assert "wg_py.cli.main" in names
-    assert offenders(names, ("pyroute2", "wg_py.ipc.netlink", "typer", "rich", "dataclasses")) == []
+    # Nor the stdlib modules that cost `wg show` several ms each and that it does not need.
+    assert offenders(names, ("pyroute2", "wg_py.ipc.netlink", "typer", "rich", "dataclasses", "typing",
+                             "re", "hmac", "inspect")) == []
