@@ -265,6 +265,49 @@ def test_replies_come_from_the_address_the_peer_wrote_to(nets):
         nsa.run("ip", "addr", "del", "192.0.2.21/24", "dev", veth, check=False)
 
 
+SPOOF = """
+import os, socket, struct
+src, sport, dst, dport = {src!r}, {sport}, {dst!r}, {dport}
+s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_RAW)   # IP_HDRINCL: we write the source
+for payload in (os.urandom(40), struct.pack('<I', 1) + os.urandom(144), struct.pack('<I', 2) + os.urandom(88),
+                struct.pack('<I', 4) + os.urandom(124)):                  # garbage, bad-MAC handshakes, bad data
+    udp = struct.pack('!HHHH', sport, dport, 8 + len(payload), 0) + payload   # checksum 0: none (IPv4)
+    ip = struct.pack('!BBHHHBBH4s4s', 0x45, 0, 20 + len(udp), 0, 0, 64, 17, 0,
+                     socket.inet_aton(src), socket.inet_aton(dst))
+    for _ in range(3):
+        s.sendto(ip + udp, (dst, 0))
+"""
+
+
+def test_spoofed_datagrams_do_not_move_the_reply_source(nets):
+    """Datagrams forged with the peer's address, written to our second address, fail to
+    authenticate: they must not change the address we answer from (only authenticated
+    datagrams teach it)."""
+    nsa, _nsb = nets
+    veth = [line.split(":")[1].strip().split("@")[0] for line in nsa.run("ip", "-o", "link").stdout.splitlines()
+            if "va" in line.split(":")[1]][0]
+    nsa.run("ip", "addr", "add", "192.0.2.21/24", "dev", veth)
+    try:
+        theirs, ours = make_sides(nets, "go", "py")
+        a, b = theirs, ours
+        a.ns, b.ns = nets[1], nets[0]
+        a.underlay, b.underlay = "192.0.2.2", "192.0.2.1"
+        try:
+            start("go", a.ns, a.ifname)
+            start("py", b.ns, b.ifname)
+            configure_pair(a, b, a_endpoint=True, b_endpoint=False)
+            assert ping(a.ns, b.inner4, count=2)
+            a.ns.run(sys.executable, "-c", SPOOF.format(src=a.underlay, sport=a.port, dst="192.0.2.21", dport=b.port))
+            time.sleep(0.2)
+            assert ping(b.ns, a.inner4, count=2)   # we send; wireguard-go roams to wherever it comes from
+            assert wg(a.ns, "show", a.ifname, "endpoints").stdout.split()[1] == f"192.0.2.1:{b.port}"
+        finally:
+            for side in (a, b):
+                side.ns.run("ip", "link", "del", side.ifname, check=False)
+    finally:
+        nsa.run("ip", "addr", "del", "192.0.2.21/24", "dev", veth, check=False)
+
+
 ADOPT = """
 import fcntl, os, struct, sys
 sys.path.insert(0, {repo!r})

@@ -46,9 +46,14 @@ def test_equal_datagrams_go_out_in_runs_and_come_back_split(host):
         sock = receiver.v4 if ":" not in host else receiver.v6
         got = receive(receiver, sock, len(payloads))
         assert [p for p, _addr in got] == payloads
-        source = got[0][1]
+        source = got[-1][1]   # from the last read: its candidate is still held
         assert source[1] == sender.port
-        # The reply to that source leaves from the address it wrote to.
+        # Nothing is learnt from an unauthenticated read, even from an equal address...
+        assert not receiver.sticky
+        receiver.learn_sources([tuple(list(source))])
+        assert not receiver.sticky
+        # ...the reply to a source whose read authenticated leaves from the address it wrote to.
+        receiver.learn_sources([source])
         assert source in receiver.sticky
     finally:
         sender.close()

@@ -505,3 +505,29 @@ def test_staged_memoryviews_are_copied_before_the_callers_buffer_is_reused():
     buffer[:] = bytes(len(buffer))                                           # the engine reuses it
     p.settle()
     assert p.bob.take_packets() == packets
+
+
+def test_only_datagrams_that_authenticate_are_reported_by_identity():
+    """take_authenticated(): the addr objects of consumed handshakes and of transport data that
+    decrypted and passed the replay check -- never a forged datagram from an equal address."""
+    p = Pair()
+    p.alice.send_packets([p.a_to_b(b"first")])
+    initiation = p.alice.take_datagrams()
+    genuine = tuple(ADDR_A)
+    forged = tuple(list(ADDR_A))      # equal to the genuine address, another object
+    assert genuine == forged and genuine is not forged
+    p.bob.receive_datagrams([(b"\x01" + bytes(147), forged), (initiation[0][0], genuine)])
+    got = p.bob.take_authenticated()
+    assert len(got) == 1 and got[0] is genuine and p.bob.stats["bad_mac1"] == 1
+    assert p.bob.take_authenticated() == []
+    p.settle()
+    p.alice.send_packets([p.a_to_b(b"data")])
+    (data, _), = p.alice.take_datagrams()
+    tampered = data[:-1] + bytes([data[-1] ^ 1])
+    genuine, forged, replayed = tuple(ADDR_A), tuple(list(ADDR_A)), tuple(list(ADDR_A))
+    p.bob.receive_datagrams([(tampered, forged), (data, genuine), (data, replayed)])
+    got = p.bob.take_authenticated()
+    assert len(got) == 1 and got[0] is genuine
+    assert p.bob.stats["decrypt_failed"] == 1 and p.bob.stats["replay"] == 1
+    p.bob.receive_datagrams([(b"garbage", forged)])
+    assert p.bob.take_authenticated() == []

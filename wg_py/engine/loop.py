@@ -264,6 +264,7 @@ class Engine:
         bind.recv_batch(sock, batch)
         if batch:
             self.device.receive_datagrams(batch)
+            bind.learn_sources(self.device.take_authenticated())
             self._flush()
 
     def _attach_bind(self, bind: UdpBind) -> None:

@@ -11,7 +11,10 @@ What the data path gets from here, and why:
   sees tens of thousands of drops-and-retransmits per run on this machine.
 - Sticky source addresses: IP_PKTINFO / IPV6_RECVPKTINFO tell us which local address a
   peer wrote to; replies go out from that address (wireguard-go and the kernel do this),
-  so a multi-homed host answers from the address the peer knows.
+  so a multi-homed host answers from the address the peer knows. Only a datagram that
+  authenticated may set it (anyone can spoof a source address): `recv_batch` notes each
+  read's local address as a candidate, and `learn_sources` keeps those of the reads the
+  device reports as authenticated (`Device.take_authenticated`).
 - `fwmark` is SO_MARK on both sockets; wg-quick's default-route rules depend on it.
 """
 
@@ -106,6 +109,9 @@ class UdpBind:
         self.fwmark = fwmark
         self.gso = True
         self.sticky: dict[tuple, list] = {}     # endpoint -> [pktinfo cmsg] for replies
+        # id(addr object of one read) -> (that addr, its pktinfo cmsg): candidates from the
+        # last recv_batch, kept by learn_sources only for reads that authenticated.
+        self.candidates: dict[int, tuple[tuple, list]] = {}
         self._bufs = {id(s): RecvBuffers() for s in self.sockets()}
 
     @staticmethod
@@ -150,9 +156,10 @@ class UdpBind:
         """Append (datagram view, endpoint) pairs to `out`, draining `sock` up to a budget.
 
         The views point into buffers reused on the next call: consume them before that.
+        Each read's local address is only a candidate for `sticky` (see `learn_sources`).
         """
         slots = self._bufs[id(sock)].slots
-        sticky = self.sticky
+        candidates = self.candidates = {}
         v4 = sock is self.v4
         for slot in slots:
             try:
@@ -168,18 +175,27 @@ class UdpBind:
                     segment = _I32.unpack(cdata[:4])[0] if len(cdata) >= 4 else _U16.unpack(cdata[:2])[0]
                 elif v4 and ctype == IP_PKTINFO and level == socket.IPPROTO_IP:
                     # in_pktinfo: ifindex, spec_dst, addr; reply from addr (the address written to)
-                    src = [(socket.IPPROTO_IP, IP_PKTINFO, b"\0\0\0\0" + cdata[8:12] + b"\0\0\0\0")]
-                    if sticky.get(addr) != src:
-                        sticky[addr] = src
+                    candidates[id(addr)] = (addr, [(socket.IPPROTO_IP, IP_PKTINFO,
+                                                    b"\0\0\0\0" + cdata[8:12] + b"\0\0\0\0")])
                 elif ctype == IPV6_PKTINFO and level == socket.IPPROTO_IPV6:
-                    src = [(socket.IPPROTO_IPV6, IPV6_PKTINFO, bytes(cdata[:20]))]
-                    if sticky.get(addr) != src:
-                        sticky[addr] = src
+                    candidates[id(addr)] = (addr, [(socket.IPPROTO_IPV6, IPV6_PKTINFO, bytes(cdata[:20]))])
             if segment <= 0 or segment >= nbytes:
                 out.append((view[:nbytes], addr))
             else:
                 for off in range(0, nbytes, segment):
                     out.append((view[off:min(off + segment, nbytes)], addr))
+
+    def learn_sources(self, authenticated: list) -> None:
+        """Reply from where these reads were written to: `authenticated` holds the very addr
+        objects recv_batch handed out (each read makes its own), for the reads whose
+        datagrams authenticated. A spoofed datagram with an equal addr is another object.
+        """
+        candidates = self.candidates
+        sticky = self.sticky
+        for addr in authenticated:
+            found = candidates.get(id(addr))
+            if found is not None and found[0] is addr and sticky.get(addr) != found[1]:
+                sticky[addr] = found[1]
         if len(sticky) > 4096:
             sticky.clear()  # bound the cache; it refills from the next datagram of each peer
 

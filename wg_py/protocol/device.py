@@ -25,6 +25,10 @@ For adapter authors (the engine) -- what to call and what to drain:
     # Optional, for sticky source addresses (IP_PKTINFO): endpoints whose remembered local
     # source should be forgotten, as wireguard-go clears it before a handshake retry.
     device.take_source_resets() -> [addr, ...]
+    # ... and which datagrams of the last receive_datagrams() call authenticated: the very
+    # `addr` objects passed in (identity, not equality), the last one per peer. Only these
+    # may teach the adapter a reply-from address: any other datagram may be forged.
+    device.take_authenticated() -> [addr, ...]
 
 `addr` is opaque to the core (it is stored as a peer's endpoint and handed back).
 Input buffers are not kept after a call returns (memoryviews into a reused receive
@@ -118,6 +122,7 @@ class Device:
         self._datagrams: list[tuple[bytes, tuple]] = []
         self._packets: list[bytes] = []
         self._source_resets: list[tuple] = []
+        self._authenticated: list[tuple] = []
         self._heap: list[tuple[float, int, Peer, str]] = []
         self._heap_seq = 0
 
@@ -134,6 +139,17 @@ class Device:
 
     def take_source_resets(self) -> list[tuple]:
         out, self._source_resets = self._source_resets, []
+        return out
+
+    def take_authenticated(self) -> list[tuple]:
+        """The addr objects of the last receive_datagrams() call whose datagrams authenticated.
+
+        A consumed handshake initiation or response, or transport data that decrypted and
+        passed the replay check; the last such datagram of each peer. The objects are the
+        ones the adapter passed in, so it can tell apart two datagrams from equal addresses
+        (e.g. one genuine, one spoofed, written to different local addresses).
+        """
+        out, self._authenticated = self._authenticated, []
         return out
 
     def next_deadline(self) -> float | None:
@@ -637,6 +653,7 @@ class Device:
         (as wireguard-go's RoutineSequentialReceiver does), after the loop.
         """
         stats = self.stats
+        authenticated = self._authenticated = []
         if not self.up:
             for _ in batch:
                 stats["device_down"] += 1
@@ -725,6 +742,7 @@ class Device:
                 self._receive_handshake_message(bytes(data), addr, now)
         for peer, addr in last_addr.items():
             peer.endpoint = addr
+            authenticated.append(addr)
             self._keep_key_fresh_receiving(peer, now)
             peer.timers.on_any_authenticated_packet_traversal(now, peer.persistent_keepalive_interval)
             peer.timers.on_any_authenticated_packet_received()
@@ -823,6 +841,7 @@ class Device:
         peer.timers.on_any_authenticated_packet_traversal(now, peer.persistent_keepalive_interval)
         peer.timers.on_any_authenticated_packet_received()
         peer.endpoint = addr
+        self._authenticated.append(addr)
         peer.rx_bytes += len(data)
         self._send_handshake_response(peer, now)
 
@@ -836,6 +855,7 @@ class Device:
             self.stats["bad_handshake"] += 1
             return
         peer.endpoint = addr
+        self._authenticated.append(addr)
         peer.rx_bytes += len(data)
         peer.timers.on_any_authenticated_packet_traversal(now, peer.persistent_keepalive_interval)
         peer.timers.on_any_authenticated_packet_received()
