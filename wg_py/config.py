@@ -151,22 +151,6 @@ def parse_keepalive(value: str) -> int:
     return int(value)
 
 
-def _inet_pton(text: str) -> tuple[int, int] | None:
-    """The C tool's parse_ip: IPv6 if the text has a colon, strict inet_pton either way.
-
-    (IP version, address as an int), or None if the text is not an address.
-    """
-    if ":" in text:
-        family, version = socket.AF_INET6, 6
-    else:
-        family, version = socket.AF_INET, 4
-    try:
-        packed = socket.inet_pton(family, text)
-    except (OSError, ValueError, UnicodeError):
-        return None
-    return version, int.from_bytes(packed, "big")
-
-
 def parse_allowed_ips(value: str, warn: Warn | None = None) -> list[WgAllowedIP]:
     """A comma list of `ip[/cidr]`; empty text is the empty list (clear all).
 
@@ -177,25 +161,33 @@ def parse_allowed_ips(value: str, warn: Warn | None = None) -> list[WgAllowedIP]
         return []
     result = []
     for entry in value.split(","):
+        # The C tool's parse_ip: IPv6 if the text has a colon, strict inet_pton either way.
+        # Kept as integers, not ipaddress objects: a 10,000-peer file has tens of thousands.
         ip_text, slash, mask = entry.partition("/")
-        parsed = _inet_pton(ip_text)
-        if parsed is None:
-            raise ConfigValueError("ip", ip_text)
-        version, address = parsed
-        max_len = 32 if version == 4 else 128
+        if ":" in ip_text:
+            family, version, max_len, masks = socket.AF_INET6, 6, 128, _MASKS6
+        else:
+            family, version, max_len, masks = socket.AF_INET, 4, 32, _MASKS4
+        try:
+            address = int.from_bytes(socket.inet_pton(family, ip_text), "big")
+        except (OSError, ValueError, UnicodeError):
+            raise ConfigValueError("ip", ip_text) from None
         if slash:
-            if not _all_digits(mask) or int(mask) > max_len:
+            if not (mask.isascii() and mask.isdigit()) or int(mask) > max_len:
                 raise ConfigValueError("allowed-ip", entry)
             cidr = int(mask)
         else:
             cidr = max_len
-        # Integers, not ipaddress objects: a 10,000-peer file has tens of thousands of these.
-        full = (1 << max_len) - 1
-        network_address = address & (full ^ (full >> cidr))
+        network_address = address & masks[cidr]
         if network_address != address:  # only possible with an explicit /cidr
             (warn or stderr_warn)(f"Warning: AllowedIP has nonzero host part: {ip_text}/{mask}")
         result.append(WgAllowedIP.from_int(version, network_address, cidr))
     return result
+
+
+# Network masks by prefix length, as integers.
+_MASKS4 = [(1 << 32) - (1 << (32 - n)) for n in range(33)]
+_MASKS6 = [(1 << 128) - (1 << (128 - n)) for n in range(129)]
 
 
 def resolution_retries(env: dict[str, str] | None = None) -> int:
@@ -400,11 +392,11 @@ def decode_config(data: bytes) -> str:
 
 class _ParseState:
     # A plain class, like the model's (see wg_py/model.py): no dataclasses import at start-up.
-    __slots__ = ("device", "section", "peer_lines", "retries")
+    __slots__ = ("device", "keys", "peer_lines", "retries")
 
     def __init__(self, device: WgDevice) -> None:
         self.device = device
-        self.section = ""   # "", "interface" or "peer"
+        self.keys: dict = _NO_KEYS  # the current section's key table (none before a header)
         self.peer_lines: list[int] = []
         self.retries: int | None = None  # WG_ENDPOINT_RESOLUTION_RETRIES, once read
 
@@ -448,26 +440,29 @@ def parse_wg_config(text: str, append: bool = False, *, warn: Warn | None = None
     return state.device
 
 
+_NO_KEYS: dict = {}
+
+
 def _process_line(state: _ParseState, line: str, lineno: int, warn: Warn | None) -> None:
-    lowered = ascii_lower(line)
-    if lowered == "[interface]":
-        state.section = "interface"
-        return
-    if lowered == "[peer]":
-        # An empty public key marks "not given yet"; checked once the whole file is read.
-        state.device.peers.append(WgPeer(public_key=b"", replace_allowed_ips=True))
-        state.peer_lines.append(lineno)
-        state.section = "peer"
-        return
     # The C tool tries each `Key=` as a case-insensitive prefix of the line and needs a
     # non-empty value after it; no key contains `=`, so that is the text before the first
-    # `=`, looked up in the section's table.
-    name, _eq, value = lowered.partition("=")
-    handlers = _INTERFACE_KEYS if state.section == "interface" else _PEER_KEYS if state.section == "peer" else {}
-    apply = handlers.get(name) if value else None
+    # `=`, looked up in the section's table. A section header is a whole line.
+    name, eq, value = line.partition("=")
+    name = name.lower() if name.isascii() else ascii_lower(name)
+    if not eq:
+        if name == "[interface]":
+            state.keys = _INTERFACE_KEYS
+            return
+        if name == "[peer]":
+            # An empty public key marks "not given yet"; checked once the whole file is read.
+            state.device.peers.append(WgPeer(b"", replace_allowed_ips=True))
+            state.peer_lines.append(lineno)
+            state.keys = _PEER_KEYS
+            return
+    apply = state.keys.get(name) if value else None
     if apply is None:
         raise ConfigLineError(line, lineno)
-    apply(state, line[len(name) + 1 :], warn)
+    apply(state, value, warn)
 
 
 def _set_listen_port(state: _ParseState, value: str, warn: Warn | None) -> None:
