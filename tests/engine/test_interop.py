@@ -265,6 +265,29 @@ def test_replies_come_from_the_address_the_peer_wrote_to(nets):
         nsa.run("ip", "addr", "del", "192.0.2.21/24", "dev", veth, check=False)
 
 
+def test_tx_bytes_count_only_what_was_sent_like_wireguard_go(nets):
+    """A peer whose endpoint has no route: every send fails (ENETUNREACH). wireguard-go then
+    reports tx_bytes 0 (it counts what its socket accepted); so must we."""
+    a, b = make_sides(nets, "py", "go")
+    try:
+        for side in (a, b):
+            start(side.kind, side.ns, side.ifname)
+            wg(side.ns, "set", side.ifname, "listen-port", str(side.port), "private-key", "/dev/stdin",
+               input=side.private + "\n")
+            wg(side.ns, "set", side.ifname, "peer", genkey()[1], "endpoint", "198.51.100.9:51820",
+               "allowed-ips", "10.250.0.0/24")
+            side.ns.run("ip", "addr", "add", f"{side.inner4}/24", "dev", side.ifname)
+            side.ns.run("ip", "link", "set", side.ifname, "up")
+            side.ns.run("ip", "route", "add", "10.250.0.0/24", "dev", side.ifname)
+            assert not ping(side.ns, "10.250.0.1", count=1, timeout=1)   # an initiation is tried
+        for side in (a, b):
+            assert transfer(side.ns, side.ifname) == (0, 0), side.kind
+    finally:
+        for side in (a, b):
+            side.ns.run("ip", "link", "del", side.ifname, check=False)
+        wait_for(lambda: not socket_path(a.ifname).exists(), 5)
+
+
 SPOOF = """
 import os, socket, struct
 src, sport, dst, dport = {src!r}, {sport}, {dst!r}, {dport}

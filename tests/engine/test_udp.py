@@ -42,7 +42,7 @@ def test_equal_datagrams_go_out_in_runs_and_come_back_split(host):
     try:
         target = (host, receiver.port) if ":" not in host else (host, receiver.port, 0, 0)
         payloads = [bytes([i]) * 1000 for i in range(20)] + [b"short tail"] + [b"x" * 300] * 3
-        assert sender.send_batch([(p, target) for p in payloads]) == 0
+        assert sender.send_batch([(p, target) for p in payloads]) == []
         sock = receiver.v4 if ":" not in host else receiver.v6
         got = receive(receiver, sock, len(payloads))
         assert [p for p, _addr in got] == payloads

@@ -531,3 +531,30 @@ def test_only_datagrams_that_authenticate_are_reported_by_identity():
     assert p.bob.stats["decrypt_failed"] == 1 and p.bob.stats["replay"] == 1
     p.bob.receive_datagrams([(b"garbage", forged)])
     assert p.bob.take_authenticated() == []
+
+
+def test_tx_bytes_count_only_datagrams_handed_out_and_not_reported_unsent():
+    """wireguard-go adds to tx_bytes only when its socket accepted a datagram (peer.go
+    SendBuffer): nothing for a peer without endpoint, nothing for a failed send."""
+    p = Pair()
+    # Bob does not know Alice's endpoint: his initiation cannot go anywhere.
+    p.bob.send_packets([p.b_to_a(b"nowhere")])
+    assert p.bob.take_datagrams() == [] and p.bob.stats["no_endpoint"] == 1
+    assert p.bob.snapshot().peers[0].tx_bytes == 0
+    # Alice's initiation is handed out, but her adapter fails to send it.
+    p.alice.send_packets([p.a_to_b(b"lost")])
+    out = p.alice.take_datagrams()
+    assert len(out) == 1 and p.alice.snapshot().peers[0].tx_bytes == len(out[0][0])
+    p.alice.unsent([0])
+    assert p.alice.snapshot().peers[0].tx_bytes == 0
+    # After a handshake, a batch of which the adapter sends all but the second datagram.
+    p.clock.advance(6)
+    p.alice.tick()
+    p.settle()
+    sent_before = p.alice.snapshot().peers[0].tx_bytes
+    p.alice.send_packets([p.a_to_b(b"a"), p.a_to_b(b"bb" * 40), p.a_to_b(b"c")])
+    out = p.alice.take_datagrams()
+    assert kinds(out) == [4, 4, 4]
+    assert p.alice.snapshot().peers[0].tx_bytes == sent_before + sum(len(d) for d, _ in out)
+    p.alice.unsent([1, 99])        # 99: no such datagram, ignored
+    assert p.alice.snapshot().peers[0].tx_bytes == sent_before + len(out[0][0]) + len(out[2][0])

@@ -204,10 +204,11 @@ class Engine:
         device = self.device
         datagrams = device.take_datagrams()
         if datagrams:
-            if self.bind is not None:
-                self.stats["udp_send_drops"] += self.bind.send_batch(datagrams)
-            else:
-                self.stats["udp_send_drops"] += len(datagrams)
+            unsent = self.bind.send_batch(datagrams) if self.bind is not None else range(len(datagrams))
+            if unsent:
+                # Like wireguard-go, a peer's tx_bytes count only what a socket accepted.
+                self.stats["udp_send_drops"] += len(unsent)
+                device.unsent(unsent)
         packets = device.take_packets()
         if packets:
             self._write_tun(packets)

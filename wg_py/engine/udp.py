@@ -201,12 +201,13 @@ class UdpBind:
 
     # ---- send ----------------------------------------------------------------------
 
-    def send_batch(self, datagrams: list) -> int:
+    def send_batch(self, datagrams: list) -> list[int]:
         """Send [(payload, endpoint)], equal-size runs to one endpoint as one GSO sendmsg.
 
-        Returns the number of datagrams dropped (no socket for the family, or errors).
+        Returns the positions of the datagrams dropped (no socket for the family, or errors),
+        for Device.unsent: a peer's tx_bytes count only what a socket accepted.
         """
-        dropped = 0
+        dropped: list[int] = []
         n = len(datagrams)
         i = 0
         while i < n:
@@ -227,7 +228,8 @@ class UdpBind:
                         j += 1  # a shorter datagram may end a GSO run
                     break
             if j - i == 1:
-                dropped += self._send_one(data, addr)
+                if self._send_one(data, addr):
+                    dropped.append(i)
             else:
                 dropped += self._send_gso(datagrams, i, j, size, addr)
             i = j
@@ -243,22 +245,23 @@ class UdpBind:
         anc = self.sticky.get(addr, ())
         return self._sendmsg(sock, [data], anc, addr, 1)
 
-    def _send_gso(self, datagrams, i, j, size, addr) -> int:
+    def _send_gso(self, datagrams, i, j, size, addr) -> list[int]:
+        """Positions i..j-1 as one GSO send; returns those dropped."""
         sock = self._sock_for(addr)
         if sock is None:
-            return j - i
+            return list(range(i, j))
         anc = [(SOL_UDP, UDP_SEGMENT, _U16.pack(size))]
         sticky = self.sticky.get(addr)
         if sticky:
             anc = anc + sticky
         buffers = [d for d, _a in datagrams[i:j]]
         try:
-            return self._sendmsg(sock, buffers, anc, addr, j - i, raise_gso=True)
+            return list(range(i, j)) if self._sendmsg(sock, buffers, anc, addr, j - i, raise_gso=True) else []
         except OSError:
             # EIO/EINVAL: the path cannot take this GSO send (e.g. segment > route MTU);
             # send this run one by one and stop trying GSO on this bind.
             self.gso = False
-            return sum(self._send_one(d, a) for d, a in datagrams[i:j])
+            return [k for k in range(i, j) if self._send_one(*datagrams[k])]
 
     def _sendmsg(self, sock, buffers, anc, addr, count, raise_gso=False) -> int:
         for _attempt in range(3):

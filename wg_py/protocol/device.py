@@ -19,6 +19,8 @@ For adapter authors (the engine) -- what to call and what to drain:
 
     # After every input call, drain:
     device.take_datagrams()  -> [(udp_payload, addr), ...]  # sendto each; one peer's are consecutive
+    device.unsent(positions)                # those of that list the adapter failed to send
+                                            #   (no socket, send error): they leave tx_bytes
     device.take_packets()    -> [ip_packet, ...]            # write each to the TUN
     device.next_deadline()   -> monotonic time or None      # when to call tick() next
 
@@ -52,6 +54,7 @@ responder's next keypair. Timer semantics are wireguard-go's, one per peer (time
 
 from __future__ import annotations
 
+import bisect
 import errno
 import heapq
 import ipaddress
@@ -120,6 +123,11 @@ class Device:
         self._keypairs_by_index: dict[int, Keypair] = {}
         self._handshakes_by_index: dict[int, Peer] = {}
         self._datagrams: list[tuple[bytes, tuple]] = []
+        # Who each run of the outbox is counted for: (first position, peer or None),
+        # appended when a run starts; kept with the last list taken for unsent().
+        self._owners: list[tuple[int, Peer | None]] = []
+        self._taken: list[tuple[bytes, tuple]] = []
+        self._taken_owners: list[tuple[int, Peer | None]] = []
         self._packets: list[bytes] = []
         self._source_resets: list[tuple] = []
         self._authenticated: list[tuple] = []
@@ -131,7 +139,20 @@ class Device:
     # ======================================================================================
     def take_datagrams(self) -> list[tuple[bytes, tuple]]:
         out, self._datagrams = self._datagrams, []
+        self._taken, self._taken_owners, self._owners = out, self._owners, []
         return out
+
+    def unsent(self, positions: Iterable[int]) -> None:
+        """The adapter could not send these datagrams of the list take_datagrams() last
+        returned: take them out of their peer's tx_bytes. wireguard-go counts a datagram
+        only once its socket accepted it (peer.go SendBuffer)."""
+        taken, owners = self._taken, self._taken_owners
+        starts = [start for start, _ in owners]
+        for position in positions:
+            if 0 <= position < len(taken):
+                peer = owners[bisect.bisect_right(starts, position) - 1][1]
+                if peer is not None:
+                    peer.tx_bytes -= len(taken[position][0])
 
     def take_packets(self) -> list[bytes]:
         out, self._packets = self._packets, []
@@ -536,6 +557,7 @@ class Device:
             pack_nonce = _NONCE.pack
             receiver = keypair.remote_index
             mtu = self.mtu
+            self._owners.append((len(self._datagrams), peer))
             append = self._datagrams.append
             counter = first
             tx = 0
@@ -577,6 +599,7 @@ class Device:
         if peer.endpoint is None:
             self.stats["no_endpoint"] += 1
             return
+        self._owners.append((len(self._datagrams), peer))
         self._datagrams.append((data, peer.endpoint))
         peer.tx_bytes += len(data)
 
@@ -799,6 +822,7 @@ class Device:
             if not self.cookie_checker.check_mac2(data, src, now):
                 sender = int.from_bytes(data[4:8], "little")
                 reply = self.cookie_checker.create_reply(data, sender, src, now, self.rng)
+                self._owners.append((len(self._datagrams), None))   # counted for no peer
                 self._datagrams.append((pack_cookie_reply(reply), addr))
                 self.stats["cookie_reply_sent"] += 1
                 return
