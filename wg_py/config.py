@@ -392,13 +392,14 @@ def decode_config(data: bytes) -> str:
 
 class _ParseState:
     # A plain class, like the model's (see wg_py/model.py): no dataclasses import at start-up.
-    __slots__ = ("device", "keys", "peer_lines", "retries")
+    __slots__ = ("device", "keys", "peer_lines", "retries", "on_first_peer")
 
     def __init__(self, device: WgDevice) -> None:
         self.device = device
         self.keys: dict = _NO_KEYS  # the current section's key table (none before a header)
         self.peer_lines: list[int] = []
         self.retries: int | None = None  # WG_ENDPOINT_RESOLUTION_RETRIES, once read
+        self.on_first_peer: Callable[[], None] | None = None
 
 
 def config_lines(text: str) -> list[str]:
@@ -408,15 +409,19 @@ def config_lines(text: str) -> list[str]:
     return [line.split("\0", 1)[0] for line in text.split("\n")]
 
 
-def parse_wg_config(text: str, append: bool = False, *, warn: Warn | None = None) -> WgDevice:
+def parse_wg_config(text: str, append: bool = False, *, warn: Warn | None = None,
+                    on_first_peer: Callable[[], None] | None = None) -> WgDevice:
     """A `wg setconf/addconf/syncconf` file → the change it asks for.
 
     With `append` False (setconf, syncconf) the change replaces the peers and sets the
     private key, listen port and fwmark even when the file leaves them out (zero key,
     port 0, fwmark 0), as the C tool sends them. Every peer replaces its allowed IPs.
     Raises at the first bad line (ConfigLineError / ConfigValueError with `lineno`).
+    `on_first_peer` is called once, at the first [Peer] header: from there on the file, if
+    it parses, has peers (syncconf starts reading the running configuration then).
     """
     state = _ParseState(WgDevice(replace_peers=not append))
+    state.on_first_peer = on_first_peer
     if not append:
         state.device.private_key, state.device.listen_port, state.device.fwmark = ZERO_KEY, 0, 0
     for lineno, raw in enumerate(config_lines(text), start=1):
@@ -454,6 +459,9 @@ def _process_line(state: _ParseState, line: str, lineno: int, warn: Warn | None)
             state.keys = _INTERFACE_KEYS
             return
         if name == "[peer]":
+            if state.on_first_peer is not None:
+                state.on_first_peer, callback = None, state.on_first_peer
+                callback()
             # An empty public key marks "not given yet"; checked once the whole file is read.
             state.device.peers.append(WgPeer(b"", replace_allowed_ips=True))
             state.peer_lines.append(lineno)

@@ -135,6 +135,19 @@ def test_syncconf_retrieve_failure_is_reported_like_wg(tmp_path):
     assert mine.stderr == b"Unable to retrieve current interface configuration: Input/output error\n"
 
 
+def test_syncconf_bad_line_after_a_peer_is_a_config_error_and_changes_nothing(tmp_path):
+    # syncconf starts reading the running configuration at the first [Peer] (the device
+    # answers while the rest of the file is parsed); a later bad line still fails the whole
+    # command with the C tool's message and nothing is set. The one visible difference: the
+    # device may have been asked for its configuration (a read), which wg does not do.
+    path = tmp_path / "sync.conf"
+    path.write_text(SYNC_FILE + "Bogus = 1\n")
+    with FakeUapi(get_reply=uapi.format_get(RUNNING)) as fake:
+        mine, theirs = both("syncconf", fake.name, str(path))
+        assert mine == theirs and mine.status == 1 and b"Line unrecognized" in mine.stderr
+        assert set(fake.requests) <= {"get=1\n\n"}
+
+
 # --------------------------------------------------------------------------- wireguard-go
 
 SEQUENCE = [

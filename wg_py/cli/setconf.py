@@ -59,15 +59,28 @@ def run(argv0: str, name: str, argv: list[str]) -> int:
     if len(argv) != 2:
         return usage_error(argv0, name, "<interface> <configuration filename>")
     ifname, path = argv
+    pending: list[ipc.BackgroundGet] = []
+
+    def start_get() -> None:
+        pending.append(ipc.BackgroundGet(ifname, keys_only=True))
+
     try:
-        change = parse_wg_config(read_config_file(path), append=(name == "addconf"))
-        if name == "syncconf" and change.peers:
+        text = read_config_file(path)
+        # syncconf reads the running configuration only for a file with peers, as wg does;
+        # the read starts at the first [Peer], and the device answers while the rest of the
+        # file is parsed.
+        change = parse_wg_config(text, append=(name == "addconf"),
+                                 on_first_peer=start_get if name == "syncconf" else None)
+        if pending:
             try:
-                running = ipc.get_device(ifname, keys_only=True)
+                running = pending.pop().result()
             except InterfaceAccessError as e:
                 raise ConfigRetrieveError(ifname, e.errno) from None
             change = sync_change(change, running)
         ipc.set_device(change, ifname)
     except WgError as e:
         return report(e)
+    finally:
+        for get in pending:  # the file failed after its first peer: let the read finish
+            get.wait()
     return 0

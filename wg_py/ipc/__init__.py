@@ -19,6 +19,7 @@ from __future__ import annotations
 import errno as _errno
 import os
 
+from wg_py import uapi
 from wg_py.errors import InterfaceAccessError, InterfaceListError, InterfaceModifyError, UapiError
 from wg_py.ipc import userspace
 from wg_py.model import WgDevice
@@ -58,6 +59,14 @@ def list_interfaces() -> list[str]:
 
 def get_device(name: str, listing: bool = False, keys_only: bool = False) -> WgDevice:
     """`keys_only`: peers may come without allowed IPs or endpoints (what syncconf needs)."""
+    reply = _userspace_reply(name, listing)
+    if reply is None:
+        return _kernel_get(name, listing)
+    return _parse_reply(name, reply, listing, keys_only)
+
+
+def _userspace_reply(name: str, listing: bool, recv_size: int | None = None) -> str | None:
+    """The raw `get` reply of a userspace interface; None if `name` has no UAPI socket."""
     bad = _name_errno(name)
     if bad:
         raise InterfaceAccessError(name, bad, listing)
@@ -66,13 +75,61 @@ def get_device(name: str, listing: bool = False, keys_only: bool = False) -> WgD
     except OSError as e:
         raise InterfaceAccessError(name, e.errno or _errno.EIO, listing) from None
     if session is None:
-        return _kernel_get(name, listing)
+        return None
     try:
-        return session.get(keys_only)
+        return session.get_reply() if recv_size is None else session.get_reply(recv_size)
     except UapiError as e:
         raise InterfaceAccessError(name, e.errno, listing) from None
     finally:
         session.close()
+
+
+def _parse_reply(name: str, reply: str, listing: bool, keys_only: bool) -> WgDevice:
+    try:
+        return uapi.parse_get(reply, name, keys_only=keys_only)
+    except UapiError as e:
+        raise InterfaceAccessError(name, e.errno, listing) from None
+
+
+class BackgroundGet:
+    """`get_device(name, keys_only=...)` started now, collected with `result()`, which returns
+    or raises exactly as get_device would.
+
+    A userspace device's reply is read on a thread while the caller works (syncconf parses
+    the rest of its file while a 10,000-peer device writes out its configuration). Only the
+    reading happens there, in large pieces, so that the two threads seldom wait for the
+    interpreter lock; the reply is parsed by `result()`. A kernel interface is read in
+    `result()`, on the caller's thread.
+    """
+
+    RECV_SIZE = 1 << 22
+
+    def __init__(self, name: str, keys_only: bool = False) -> None:
+        import threading
+
+        self.name, self.keys_only = name, keys_only
+        self._outcome: tuple[str | None, BaseException | None] = (None, None)
+        self._thread = threading.Thread(target=self._run, name="wg-get", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            self._outcome = (_userspace_reply(self.name, False, self.RECV_SIZE), None)
+        except BaseException as e:  # noqa: BLE001 - handed to the caller's thread, raised there
+            self._outcome = (None, e)
+
+    def wait(self) -> None:
+        """Let the read finish without taking its result (nothing is left half-read)."""
+        self._thread.join()
+
+    def result(self) -> WgDevice:
+        self._thread.join()
+        reply, error = self._outcome
+        if error is not None:
+            raise error
+        if reply is None:
+            return _kernel_get(self.name, False)
+        return _parse_reply(self.name, reply, False, self.keys_only)
 
 
 def _kernel_get(name: str, listing: bool) -> WgDevice:

@@ -87,12 +87,12 @@ def list_interfaces() -> list[str]:
     return names
 
 
-def _read_reply(sock: socket.socket) -> str:
+def _read_reply(sock: socket.socket, recv_size: int = _RECV_SIZE) -> str:
     """Everything up to and including the blank line that ends a reply (or up to EOF)."""
     chunks: list[bytes] = []
     tail = b""
     while True:
-        chunk = sock.recv(_RECV_SIZE)
+        chunk = sock.recv(recv_size)
         if not chunk:
             break
         chunks.append(chunk)
@@ -122,12 +122,15 @@ class Session:
         """Raises UapiError(errno) as the C client fails (positive errno).
 
         `keys_only`: see `uapi.parse_get`."""
+        return uapi.parse_get(self.get_reply(), self.name, keys_only=keys_only)
+
+    def get_reply(self, recv_size: int = _RECV_SIZE) -> str:
+        """The raw `get=1` reply (for `uapi.parse_get`); UapiError(errno) if it cannot be read."""
         try:
             self.sock.sendall(b"get=1\n\n")
-            reply = _read_reply(self.sock)
+            return _read_reply(self.sock, recv_size)
         except OSError as e:
             raise UapiError(e.errno or _errno.EIO) from None
-        return uapi.parse_get(reply, self.name, keys_only=keys_only)
 
     def set(self, change: WgDevice) -> None:
         """Raises UapiError(errno) with the errno `wg` would report (the reply negated)."""
