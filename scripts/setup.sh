@@ -16,4 +16,9 @@ apt-get install -y -qq --no-install-recommends \
 command -v resolvconf >/dev/null || apt-get install -y -qq --no-install-recommends openresolv >/dev/null
 
 python3 -m pip install -q --upgrade pip >/dev/null 2>&1 || true
+# Editable on purpose: this is a development checkout. The `wg`, `wg-quick` and
+# `wireguard-py` console scripts (wg-quick finds the engine by `command -v wireguard-py`)
+# then run the code as it is in the tree; a regular install would keep running the copy made
+# at install time. The editable finder costs every Python start here ~14 ms, so
+# bench/wg_scale.py times a regular install in a throwaway venv, as users run it.
 python3 -m pip install -q -e '.[test]'
