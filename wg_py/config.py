@@ -435,7 +435,14 @@ def parse_wg_config(text: str, append: bool = False, *, warn: Warn | None = None
         if not line:
             continue
         try:
-            _process_line(state, line, lineno, warn)
+            # The common case, `Key=value` of the current section, without a call for the line;
+            # section headers and anything unrecognized go through _process_line.
+            name, eq, value = line.partition("=")
+            apply = state.keys.get(name.lower() if name.isascii() else ascii_lower(name)) if value else None
+            if apply is not None:
+                apply(state, value, warn)
+            else:
+                _process_line(state, line, lineno, warn)
         except ConfigValueError as e:
             e.lineno = lineno
             raise
