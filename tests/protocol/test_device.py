@@ -10,8 +10,9 @@ import pytest
 from wg_py.protocol.constants import (
     KEEPALIVE_SIZE, QUEUE_STAGED_SIZE, REKEY_AFTER_TIME, TRANSPORT_HEADER_SIZE,
 )
+from wg_py.model import WgDevice
 from tests.protocol.helpers import (
-    ADDR_A, ADDR_B, ADDR_C, PSK, Pair, ipv4, ipv6,
+    ADDR_A, ADDR_B, ADDR_C, KEY_C, PSK, Pair, ipv4, ipv6, peer_change,
 )
 
 
@@ -558,3 +559,26 @@ def test_tx_bytes_count_only_datagrams_handed_out_and_not_reported_unsent():
     assert p.alice.snapshot().peers[0].tx_bytes == sent_before + sum(len(d) for d, _ in out)
     p.alice.unsent([1, 99])        # 99: no such datagram, ignored
     assert p.alice.snapshot().peers[0].tx_bytes == sent_before + len(out[0][0]) + len(out[2][0])
+
+
+def test_a_mixed_batch_of_memoryviews_is_routed_per_peer_in_order():
+    """send_packets' fast path (a run to the same peer skips the grouping dict): a batch that
+    interleaves two peers, no route and IPv6 still comes out grouped per peer, in order."""
+    p = Pair()
+    p.alice.apply(WgDevice(peers=[peer_change(KEY_C, ["10.0.0.3/32"], ADDR_C)]))
+    p.alice.send_packets([p.a_to_b(b"hello")])
+    p.settle()
+    p.bob.take_packets()
+    packets = [ipv4("10.0.0.9", "10.0.0.7", b"no route"), p.a_to_b(b"1"), ipv4("10.0.0.1", "10.0.0.3", b"c"),
+               ipv6("fd00::1", "fd00::2", b"2"), p.a_to_b(b"3")]
+    slab = memoryview(bytearray(b"".join(packets)))
+    views, at = [], 0
+    for packet in packets:
+        views.append(slab[at:at + len(packet)])
+        at += len(packet)
+    p.alice.send_packets(views)
+    out = p.alice.take_datagrams()
+    assert [(d[0], a) for d, a in out] == [(4, ADDR_B)] * 3 + [(1, ADDR_C)]
+    assert p.alice.stats["no_route"] == 1
+    p.bob.receive_datagrams([(d, ADDR_A) for d, _ in out[:3]])
+    assert p.bob.take_packets() == [packets[1], packets[3], packets[4]]
