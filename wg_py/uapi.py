@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import errno as _errno
 import ipaddress
-import socket as _socket
+import _socket  # the C module, for its start-up cost (see wg_py/config.py)
 from collections.abc import Iterator
 
 from wg_py.errors import UapiError

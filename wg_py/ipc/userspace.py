@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import errno as _errno
 import os
-import socket
+# The C module, for its start-up cost (see wg_py/config.py); _socket.socket has all we use.
+import _socket as socket
 import stat
 
 from wg_py import uapi
