@@ -582,3 +582,18 @@ def test_a_mixed_batch_of_memoryviews_is_routed_per_peer_in_order():
     assert p.alice.stats["no_route"] == 1
     p.bob.receive_datagrams([(d, ADDR_A) for d, _ in out[:3]])
     assert p.bob.take_packets() == [packets[1], packets[3], packets[4]]
+
+
+def test_per_batch_keypair_checks_still_refuse_unknown_indices_anywhere_in_a_batch():
+    """receive_datagrams checks a keypair once per run of datagrams under it: an unknown
+    index first in a batch, or between two runs, is still refused and counted."""
+    p = Pair()
+    p.alice.send_packets([p.a_to_b(b"hello")])
+    p.settle()
+    p.bob.take_packets()
+    p.alice.send_packets([p.a_to_b(b"1"), p.a_to_b(b"2")])
+    (one, _), (two, _) = p.alice.take_datagrams()
+    unknown = one[:4] + bytes(4) + one[8:]
+    p.bob.receive_datagrams([(unknown, ADDR_A), (one, ADDR_A), (unknown, ADDR_A), (two, ADDR_A)])
+    assert p.bob.take_packets() == [p.a_to_b(b"1"), p.a_to_b(b"2")]
+    assert p.bob.stats["unknown_index"] == 2

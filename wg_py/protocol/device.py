@@ -701,6 +701,9 @@ class Device:
         # The (peer, addr) last stored in last_addr / the peer last stored in data_peers:
         # runs from one peer and one read (GRO) skip the dict stores.
         stored_peer = stored_addr = data_peer = None
+        # The keypair that passed its checks last and its parts; _MISS: none (never None,
+        # which an unknown index gives).
+        checked, decrypt, replay, peer = _MISS, None, None, None
         for data, addr in batch:
             size = len(data)
             if size >= KEEPALIVE_SIZE and data[0] == MESSAGE_TRANSPORT:
@@ -709,22 +712,25 @@ class Device:
                     stats["unknown_type"] += 1
                     continue
                 keypair = keypair_get(receiver)
-                if keypair is None:
-                    stats["unknown_index"] += 1
-                    continue
-                peer = keypair.peer
-                if now - keypair.created > REJECT_AFTER_TIME or not peer.running:
-                    stats["keypair_expired"] += 1
-                    continue
+                if keypair is not checked:
+                    # Checks that hold for the whole batch (`now` is fixed), once per keypair run.
+                    if keypair is None:
+                        stats["unknown_index"] += 1
+                        continue
+                    peer = keypair.peer
+                    if now - keypair.created > REJECT_AFTER_TIME or not peer.running:
+                        stats["keypair_expired"] += 1
+                        continue
+                    checked, decrypt, replay = keypair, keypair.receive.decrypt, keypair.replay
                 try:
-                    plain = keypair.receive.decrypt(pack_nonce(counter), data[16:], None)
+                    plain = decrypt(pack_nonce(counter), data[16:], None)
                 except InvalidTag:
                     stats["decrypt_failed"] += 1
                     continue
                 # Replay check, after the tag verified. Inline fast path for the common case
                 # (the next counter in the same 64-bit block); ReplayFilter has the full rule.
-                replay = keypair.replay
-                if replay.last < counter < REJECT_AFTER_MESSAGES and (counter ^ replay.last) < 64:
+                last = replay.last
+                if last < counter < REJECT_AFTER_MESSAGES and (counter ^ last) < 64:
                     replay.last = counter
                     replay.ring[(counter >> 6) & 127] |= 1 << (counter & 63)
                 elif not replay.validate(counter):
@@ -778,6 +784,7 @@ class Device:
                 packets_out.append(plain)
             else:
                 self._receive_handshake_message(bytes(data), addr, now)
+                checked = _MISS   # a handshake may have rotated keypairs: check afresh
         for peer, addr in last_addr.items():
             peer.endpoint = addr
             authenticated.append(addr)
