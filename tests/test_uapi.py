@@ -69,6 +69,11 @@ def test_parse_get_reads_wireguard_go_reply():
     (f"public_key={K2.hex()}\nallowed_ip=10.0.0.1/x\nerrno=0\n\n", errno.EPROTO),
     (f"public_key={K2.hex()}\nendpoint=\nerrno=0\n\n", errno.EPROTO),
     (f"public_key={K2.hex()}\nendpoint=[::1\nerrno=0\n\n", errno.EPROTO),
+    # A malformed line fails the reply even when the device reports an error after it.
+    (f"public_key={K2.hex()}\nallowed_ip=10.0.0.1/x\nerrno=19\n\n", errno.EPROTO),
+    (f"public_key={K2.hex()}\nallowed_ip=10.0.0.1/33\nallowed_ip=::/0\nerrno=0\n\n", errno.EPROTO),
+    # ... but nothing after the blank line is read.
+    (f"public_key={K2.hex()}\nerrno=19\n\nallowed_ip=x\n", 19),
 ])
 def test_parse_get_failures(reply, code):
     with pytest.raises(UapiError) as info:

@@ -205,8 +205,7 @@ def _resolve_endpoint(host: str, port: str) -> Endpoint:
 _V4_ALL, _V6_ALL = (1 << 32) - 1, (1 << 128) - 1
 
 
-def _allowed_ip(value: str, build: bool = True) -> WgAllowedIP | None:
-    """An `allowed_ip` value; with `build` False only checked (None if it is good)."""
+def _allowed_ip(value: str) -> WgAllowedIP:
     ip_text, sep, mask = value.partition("/")
     if not sep or not (mask.isascii() and mask.isdigit()):
         raise _Malformed(value)
@@ -215,15 +214,30 @@ def _allowed_ip(value: str, build: bool = True) -> WgAllowedIP | None:
     if ":" in ip_text:
         if cidr > 128:
             raise _Malformed(value)
-        address = _ip_int(_socket.AF_INET6, ip_text)
-        return _from_int(6, address & (_V6_ALL ^ (_V6_ALL >> cidr)), cidr) if build else None
+        return _from_int(6, _ip_int(_socket.AF_INET6, ip_text) & (_V6_ALL ^ (_V6_ALL >> cidr)), cidr)
     if cidr > 32:
         raise _Malformed(value)
-    address = _ip_int(_socket.AF_INET, ip_text)
-    return _from_int(4, address & (_V4_ALL ^ (_V4_ALL >> cidr)), cidr) if build else None
+    return _from_int(4, _ip_int(_socket.AF_INET, ip_text) & (_V4_ALL ^ (_V4_ALL >> cidr)), cidr)
 
 
 _from_int = WgAllowedIP.from_int
+
+
+def _check_allowed_ips(values: list[str]) -> None:
+    """Check each value as _allowed_ip would (_Malformed at the first bad one), building
+    nothing: a loop of its own is about twice as fast as a call per line."""
+    pton, af_inet, af_inet6 = _socket.inet_pton, _socket.AF_INET, _socket.AF_INET6
+    for value in values:
+        ip_text, sep, mask = value.partition("/")
+        if not sep or not (mask.isascii() and mask.isdigit()):
+            raise _Malformed(value)
+        v6 = ":" in ip_text
+        if int(mask) > (128 if v6 else 32):
+            raise _Malformed(value)
+        try:
+            pton(af_inet6 if v6 else af_inet, ip_text)
+        except (OSError, ValueError, UnicodeError):
+            raise _Malformed(value) from None
 
 
 def parse_get(text: str, name: str = "", *, keys_only: bool = False) -> WgDevice:
@@ -243,6 +257,8 @@ def parse_get(text: str, name: str = "", *, keys_only: bool = False) -> WgDevice
     peers = device.peers
     peer: WgPeer | None = None
     status = -_errno.EPROTO
+    # keys_only: allowed IPs are checked all at once at the end, in a tighter loop.
+    unchecked: list[str] = []
     # The last element is what follows the final "\n": an unterminated line, never read.
     try:
         for line in text.split("\n")[:-1]:
@@ -250,13 +266,15 @@ def parse_get(text: str, name: str = "", *, keys_only: bool = False) -> WgDevice
             if not sep:
                 if line:
                     raise _Malformed(line)
+                # Any malformed line before this one fails the reply, whatever the errno says.
+                _check_allowed_ips(unchecked)
                 if status:
                     raise UapiError(-status)
                 return device
             if key == "allowed_ip":
                 if peer is not None:
                     if keys_only:
-                        _allowed_ip(value, build=False)
+                        unchecked.append(value)
                     else:
                         peer.allowed_ips.append(_allowed_ip(value))
             elif key == "endpoint" and keys_only and peer is not None:
