@@ -59,16 +59,16 @@ def run(argv0: str, name: str, argv: list[str]) -> int:
     if len(argv) != 2:
         return usage_error(argv0, name, "<interface> <configuration filename>")
     ifname, path = argv
-    pending: list[ipc.BackgroundGet] = []
+    pending: list[ipc.KeysPrefetch] = []
 
     def start_get() -> None:
-        pending.append(ipc.BackgroundGet(ifname, keys_only=True))
+        pending.append(ipc.KeysPrefetch(ifname))
 
     try:
         text = read_config_file(path)
         # syncconf reads the running configuration only for a file with peers, as wg does;
-        # the read starts at the first [Peer], and the device answers while the rest of the
-        # file is parsed.
+        # the read starts at the first [Peer] and goes on (in a child process) while the rest
+        # of the file is parsed.
         change = parse_wg_config(text, append=(name == "addconf"),
                                  on_first_peer=start_get if name == "syncconf" else None)
         if pending:
