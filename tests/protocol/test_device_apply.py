@@ -10,7 +10,7 @@ import pytest
 
 from wg_py.errors import UapiError
 from wg_py.model import Endpoint, WgAllowedIP, WgDevice, WgPeer
-from wg_py.protocol import device as device_module
+from wg_py.protocol import configuration
 from wg_py.protocol.device import Device
 from tests.protocol.helpers import KEY_A, KEY_B, KEY_C, PSK, Pair, peer_change, public
 from tests.support.fakes import FakeClock, seeded_rng
@@ -71,7 +71,7 @@ def test_an_invalid_change_raises_einval_and_changes_nothing(bad):
 
 
 def test_too_many_peers_is_refused_whole(monkeypatch):
-    monkeypatch.setattr(device_module, "MAX_PEERS", 2)
+    monkeypatch.setattr(configuration, "MAX_PEERS", 2)
     d = fresh()
     d.apply(WgDevice(peers=[peer_change(KEY_B, [])]))
     with pytest.raises(UapiError):

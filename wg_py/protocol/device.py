@@ -55,19 +55,16 @@ responder's next keypair. Timer semantics are wireguard-go's, one per peer (time
 from __future__ import annotations
 
 import bisect
-import errno
 import heapq
-import ipaddress
 import struct
 from collections import Counter
 from typing import Iterable
 
-from wg_py.errors import UapiError
-from wg_py.model import WgAllowedIP, WgDevice, WgPeer, endpoint_from_sockaddr, endpoint_to_sockaddr
-from wg_py.protocol import handshake as hs_mod
+from wg_py.model import WgDevice
+from wg_py.protocol import configuration, handshake as hs_mod
 from wg_py.protocol.allowedips import _MISS, AllowedIPs
 from wg_py.protocol.constants import (
-    INITIATION_SIZE, KEEPALIVE_SIZE, MAX_PEERS, MAX_TIMER_HANDSHAKES, MESSAGE_COOKIE_REPLY,
+    INITIATION_SIZE, KEEPALIVE_SIZE, MAX_TIMER_HANDSHAKES, MESSAGE_COOKIE_REPLY,
     MESSAGE_INITIATION, MESSAGE_RESPONSE, MESSAGE_TRANSPORT, PADDING_MULTIPLE, REJECT_AFTER_MESSAGES,
     REJECT_AFTER_TIME, REKEY_AFTER_MESSAGES, REKEY_AFTER_TIME, REKEY_ON_RECEIVE_AGE, REKEY_TIMEOUT,
     RESPONSE_SIZE, UNDER_LOAD_AFTER_TIME,
@@ -90,7 +87,6 @@ _NONCE = struct.Struct("<4xQ")
 _DST4 = struct.Struct("16x4s").unpack_from
 _DST6 = struct.Struct("24x16s").unpack_from
 _ZEROS = bytes(PADDING_MULTIPLE)
-_KEY_LEN = 32
 # wireguard-go's UnderLoadQueueSize is 1024/8 handshake messages waiting; the core has no
 # queue, so "under load" is this many handshake messages within one second.
 UNDER_LOAD_THRESHOLD = 128
@@ -219,129 +215,16 @@ class Device:
                 self._stop_peer(peer)
 
     def apply(self, change: WgDevice) -> None:
-        """Apply a UAPI `set` whole, or raise UapiError(errno) having changed nothing."""
-        self._validate(change)
-        now = self.clock.monotonic()
-        if change.private_key is not None:
-            self._set_private_key(change.private_key, now)
-        if change.listen_port is not None and change.listen_port != self.listen_port:
-            self.listen_port = change.listen_port
-            self._bound_port = None
-        if change.fwmark is not None:
-            self.fwmark = change.fwmark
-        if change.replace_peers:
-            for peer in list(self.peers.values()):
-                self._remove_peer(peer)
-        for peer_change in change.peers:
-            self._apply_peer(peer_change, now)
+        """Apply a UAPI `set` whole, or raise UapiError(errno) having changed nothing.
 
-    def _validate(self, change: WgDevice) -> None:
-        def bad(reason: str) -> UapiError:
-            return UapiError(errno.EINVAL, reason)
-
-        if change.private_key is not None and len(change.private_key) != _KEY_LEN:
-            raise bad("private_key")
-        if change.listen_port is not None and not 0 <= change.listen_port <= 0xFFFF:
-            raise bad("listen_port")
-        if change.fwmark is not None and not 0 <= change.fwmark <= 0xFFFFFFFF:
-            raise bad("fwmark")
-        own = self.identity.public
-        if change.private_key is not None:
-            own = StaticIdentity.from_private_bytes(change.private_key).public
-        keys = set() if change.replace_peers else {k for k in self.peers if k != own}
-        for p in change.peers:
-            if len(p.public_key) != _KEY_LEN:
-                raise bad("public_key")
-            if p.preshared_key is not None and len(p.preshared_key) != _KEY_LEN:
-                raise bad("preshared_key")
-            if p.persistent_keepalive_interval is not None and not 0 <= p.persistent_keepalive_interval <= 0xFFFF:
-                raise bad("persistent_keepalive_interval")
-            if p.protocol_version not in (1, None):
-                raise bad("protocol_version")
-            for a in p.allowed_ips:
-                if not isinstance(a.network, (ipaddress.IPv4Network, ipaddress.IPv6Network)):
-                    raise bad("allowed_ip")
-            if p.public_key == own:
-                continue
-            if p.remove:
-                keys.discard(p.public_key)
-            elif not (p.update_only and p.public_key not in keys):
-                keys.add(p.public_key)
-        if len(keys) > MAX_PEERS:
-            raise bad("too many peers")
-
-    def _set_private_key(self, raw: bytes, now: float) -> None:
-        identity = StaticIdentity.from_private_bytes(raw)
-        if identity.private_bytes == self.identity.private_bytes:
-            return
-        if identity.public is not None:
-            same = self.peers.get(identity.public)
-            if same is not None:
-                self._remove_peer(same)
-        self.identity = identity
-        self.cookie_checker.init(identity.public)
-        for peer in self.peers.values():
-            peer.handshake.precomputed_static_static = identity.static_static(peer.public_key)
-            self._expire_current_keypairs(peer, now)
-
-    def _apply_peer(self, change: WgPeer, now: float) -> None:
-        if change.public_key == self.identity.public:
-            return  # a peer with our own public key is ignored, as by wireguard-go
-        peer = self.peers.get(change.public_key)
-        if change.remove:
-            if peer is not None:
-                self._remove_peer(peer)
-            return
-        if peer is None:
-            if change.update_only:
-                return
-            peer = Peer(change.public_key, self.identity, self._schedule, self.rng)
-            self.peers[change.public_key] = peer
-        if change.preshared_key is not None:
-            peer.handshake.preshared_key = change.preshared_key
-        if change.endpoint is not None:
-            peer.endpoint = endpoint_to_sockaddr(change.endpoint)
-        keepalive_turned_on = False
-        if change.persistent_keepalive_interval is not None:
-            old = peer.persistent_keepalive_interval
-            peer.persistent_keepalive_interval = change.persistent_keepalive_interval
-            keepalive_turned_on = old == 0 and change.persistent_keepalive_interval != 0
-        if change.replace_allowed_ips:
-            self.allowed_ips.remove_by_owner(peer)
-        for allowed in change.allowed_ips:
-            if allowed.remove:
-                self.allowed_ips.remove(allowed.network, peer)
-            else:
-                self.allowed_ips.insert(allowed.network, peer)
-        if self.up:
-            self._start_peer(peer, now)
-            if keepalive_turned_on:
-                self._send_keepalive(peer, now)
-            self._send_staged(peer, now)
+        The rules live in wg_py/protocol/configuration.py (validation, private key change,
+        per-peer changes); the peer lifecycle they use stays here.
+        """
+        configuration.apply(self, change)
 
     def snapshot(self) -> WgDevice:
         """Everything UAPI `get` reports; peers in the order they were added."""
-        return WgDevice(
-            private_key=self.identity.private_bytes,
-            public_key=self.identity.public,
-            listen_port=self.bound_port,
-            fwmark=self.fwmark,
-            peers=[self._peer_snapshot(p) for p in self.peers.values()],
-        )
-
-    def _peer_snapshot(self, peer: Peer) -> WgPeer:
-        secs, nsecs = divmod(peer.last_handshake_ns, 1_000_000_000)
-        return WgPeer(
-            public_key=peer.public_key,
-            preshared_key=peer.handshake.preshared_key,
-            endpoint=endpoint_from_sockaddr(peer.endpoint) if peer.endpoint is not None else None,
-            persistent_keepalive_interval=peer.persistent_keepalive_interval,
-            allowed_ips=[WgAllowedIP(n) for n in self.allowed_ips.entries_for(peer)],
-            last_handshake_time_sec=secs,
-            last_handshake_time_nsec=nsecs,
-            rx_bytes=peer.rx_bytes,
-            tx_bytes=peer.tx_bytes,
-        )
+        return configuration.snapshot(self)
 
     # ======================================================================================
     # Peer lifecycle (wireguard-go peer.go Start/Stop/ZeroAndFlushAll/ExpireCurrentKeypairs)
