@@ -4,6 +4,7 @@ The three calls `wg` needs, with wireguard-tools' selection and error rules:
 - `list_interfaces()`: kernel WireGuard links (rtnetlink), then userspace ones
   (live `*.sock` in /var/run/wireguard), in that order. InterfaceListError on failure.
 - `get_device(name)`: a snapshot. InterfaceAccessError(name, errno) on failure.
+  (`keys_only=True` and `KeysPrefetch(name)` are syncconf's cheaper forms of it.)
 - `set_device(change, name)`: applies a change. InterfaceModifyError(name, errno).
 Names containing `/` are refused with EINVAL and names of 16 characters or more with
 ENAMETOOLONG (IFNAMSIZ), before any socket is touched.
