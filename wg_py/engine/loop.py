@@ -202,6 +202,9 @@ class Engine:
 
     def _flush(self) -> None:
         device = self.device
+        resets = device.take_source_resets()
+        if resets and self.bind is not None:
+            self.bind.forget_sources(resets)   # before the handshake retries they precede go out
         datagrams = device.take_datagrams()
         if datagrams:
             unsent = self.bind.send_batch(datagrams) if self.bind is not None else range(len(datagrams))

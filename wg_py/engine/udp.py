@@ -199,6 +199,12 @@ class UdpBind:
         if len(sticky) > 4096:
             sticky.clear()  # bound the cache; it refills from the next datagram of each peer
 
+    def forget_sources(self, endpoints: list) -> None:
+        """Let routing pick the source for these endpoints again (Device.take_source_resets:
+        wireguard-go clears an endpoint's source before each handshake attempt of a timer)."""
+        for addr in endpoints:
+            self.sticky.pop(addr, None)
+
     # ---- send ----------------------------------------------------------------------
 
     def send_batch(self, datagrams: list) -> list[int]:
