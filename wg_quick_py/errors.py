@@ -34,11 +34,6 @@ class BadConfigName(QuickError):
     pass
 
 
-class NotBool(QuickError):
-    def __init__(self, value: str) -> None:
-        super().__init__(value)
-        self.value = value
-
 
 class AlreadyExists(QuickError):
     def __init__(self, interface: str) -> None:
@@ -51,11 +46,6 @@ class NotWireGuard(QuickError):
         super().__init__(interface)
         self.interface = interface
 
-
-class BadMtu(QuickError):
-    def __init__(self, value: str) -> None:
-        super().__init__(value)
-        self.value = value
 
 
 class SaveFailed(QuickError):
@@ -86,10 +76,6 @@ def render(error: QuickError) -> str | None:
             return f"`{p}' does not exist"
         case BadConfigName():
             return "The config file must be a valid interface name, followed by .conf"
-        case NotBool(value=v):
-            return f"`{v}' is neither true nor false"
-        case BadMtu(value=v):
-            return f"`{v}' is not a valid MTU"
         case AlreadyExists(interface=i):
             return f"`{i}' already exists"
         case NotWireGuard(interface=i):

@@ -89,24 +89,21 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def dispatch(command: str, target: str) -> int:
-    from wg_py.errors import QuickConfigError, WgError
+    from wg_py.errors import WgError
 
     from wg_quick_py.conffile import load
-    from wg_quick_py.errors import BadMtu, NotBool, QuickError
+    from wg_quick_py.errors import QuickError
 
     try:
         ctx = load(target)
         module = importlib.import_module(f"wg_quick_py.{command}")
         return module.run(ctx)
-    except QuickConfigError as e:
-        # Raised while reading the file (SaveConfig) or when `up` first reads the MTU.
-        error = NotBool(e.value) if e.kind == "bool" else BadMtu(e.value)
-        proc.report(error)
-        return error.status
     except QuickError as e:
         proc.report(e)
         return e.status
     except WgError as e:
+        # wg_py's own errors, e.g. a SaveConfig that is neither true nor false (read with the
+        # file) or an MTU that is not a number (read by `up`): one renderer for their words.
         from wg_py.cli.errors import render
 
         sys.stderr.write(f"{proc.PROGRAM}: {render(e)}\n")

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from wg_quick_py import conffile, dns, firewall, up
 
 REPO = Path(__file__).resolve().parents[2]
-from wg_quick_py.errors import (AlreadyExists, BadConfigName, ConfigMissing, NotBool, NotWireGuard,
+from wg_quick_py.errors import (AlreadyExists, BadConfigName, ConfigMissing, NotWireGuard,
                                 SaveFailed, StepFailed, render)
 
 prefix4 = st.builds(lambda a, b, c, d, n: f"{a}.{b}.{c}.{d}/{n}",
@@ -105,7 +105,6 @@ def test_resolve_names(tmp_path):
 def test_error_words():
     assert render(ConfigMissing("/x/wg0.conf")) == "`/x/wg0.conf' does not exist"
     assert render(BadConfigName()) == "The config file must be a valid interface name, followed by .conf"
-    assert render(NotBool("maybe")) == "`maybe' is neither true nor false"
     assert render(AlreadyExists("wg0")) == "`wg0' already exists"
     assert render(NotWireGuard("wg0")) == "`wg0' is not a WireGuard interface"
     assert render(SaveFailed("write")) == "Could not write configuration file"
