@@ -241,29 +241,37 @@ def test_tun_moved_to_another_namespace_keeps_working(nets):
         assert wait_for(lambda: not socket_path(a.ifname).exists(), 5)
 
 
-def test_replies_come_from_the_address_the_peer_wrote_to(nets):
-    """Sticky source: B writes to A's second address; A must answer from it, not from its primary."""
+@contextlib.contextmanager
+def second_address_tunnel(nets, ours_seen_at: str):
+    """wireguard-go (in nets[1]) knows our engine (in nets[0]) at `ours_seen_at`; our engine
+    learns its endpoint from the handshake. Our namespace gets a second address, 192.0.2.21,
+    for the duration."""
     nsa, _nsb = nets
     veth = [line.split(":")[1].strip().split("@")[0] for line in nsa.run("ip", "-o", "link").stdout.splitlines()
             if "va" in line.split(":")[1]][0]
     nsa.run("ip", "addr", "add", "192.0.2.21/24", "dev", veth)
     try:
-        # wireguard-go (in nsb) initiates towards our second address in nsa.
         theirs, ours = make_sides(nets, "go", "py")
-        a, b = theirs, ours
-        a.ns, b.ns = nets[1], nets[0]
-        a.underlay, b.underlay = "192.0.2.2", "192.0.2.21"
+        theirs.ns, ours.ns = nets[1], nets[0]
+        theirs.underlay, ours.underlay = "192.0.2.2", ours_seen_at
         try:
-            start("go", a.ns, a.ifname)
-            start("py", b.ns, b.ifname)
-            configure_pair(a, b, a_endpoint=True, b_endpoint=False)
-            assert ping(a.ns, b.inner4, count=2)
-            assert wg(a.ns, "show", a.ifname, "endpoints").stdout.split()[1] == f"192.0.2.21:{b.port}"
+            start("go", theirs.ns, theirs.ifname)
+            start("py", ours.ns, ours.ifname)
+            configure_pair(theirs, ours, a_endpoint=True, b_endpoint=False)
+            yield theirs, ours
         finally:
-            for side in (a, b):
+            for side in (theirs, ours):
                 side.ns.run("ip", "link", "del", side.ifname, check=False)
     finally:
         nsa.run("ip", "addr", "del", "192.0.2.21/24", "dev", veth, check=False)
+
+
+def test_replies_come_from_the_address_the_peer_wrote_to(nets):
+    """Sticky source: B writes to A's second address; A must answer from it, not from its primary."""
+    with second_address_tunnel(nets, "192.0.2.21") as (a, b):
+        # wireguard-go (a) initiates towards our second address.
+        assert ping(a.ns, b.inner4, count=2)
+        assert wg(a.ns, "show", a.ifname, "endpoints").stdout.split()[1] == f"192.0.2.21:{b.port}"
 
 
 def test_tx_bytes_count_only_what_was_sent_like_wireguard_go(nets):
@@ -307,29 +315,12 @@ def test_spoofed_datagrams_do_not_move_the_reply_source(nets):
     """Datagrams forged with the peer's address, written to our second address, fail to
     authenticate: they must not change the address we answer from (only authenticated
     datagrams teach it)."""
-    nsa, _nsb = nets
-    veth = [line.split(":")[1].strip().split("@")[0] for line in nsa.run("ip", "-o", "link").stdout.splitlines()
-            if "va" in line.split(":")[1]][0]
-    nsa.run("ip", "addr", "add", "192.0.2.21/24", "dev", veth)
-    try:
-        theirs, ours = make_sides(nets, "go", "py")
-        a, b = theirs, ours
-        a.ns, b.ns = nets[1], nets[0]
-        a.underlay, b.underlay = "192.0.2.2", "192.0.2.1"
-        try:
-            start("go", a.ns, a.ifname)
-            start("py", b.ns, b.ifname)
-            configure_pair(a, b, a_endpoint=True, b_endpoint=False)
-            assert ping(a.ns, b.inner4, count=2)
-            a.ns.run(sys.executable, "-c", SPOOF.format(src=a.underlay, sport=a.port, dst="192.0.2.21", dport=b.port))
-            time.sleep(0.2)
-            assert ping(b.ns, a.inner4, count=2)   # we send; wireguard-go roams to wherever it comes from
-            assert wg(a.ns, "show", a.ifname, "endpoints").stdout.split()[1] == f"192.0.2.1:{b.port}"
-        finally:
-            for side in (a, b):
-                side.ns.run("ip", "link", "del", side.ifname, check=False)
-    finally:
-        nsa.run("ip", "addr", "del", "192.0.2.21/24", "dev", veth, check=False)
+    with second_address_tunnel(nets, "192.0.2.1") as (a, b):
+        assert ping(a.ns, b.inner4, count=2)
+        a.ns.run(sys.executable, "-c", SPOOF.format(src=a.underlay, sport=a.port, dst="192.0.2.21", dport=b.port))
+        time.sleep(0.2)
+        assert ping(b.ns, a.inner4, count=2)   # we send; wireguard-go roams to wherever it comes from
+        assert wg(a.ns, "show", a.ifname, "endpoints").stdout.split()[1] == f"192.0.2.1:{b.port}"
 
 
 ADOPT = """
