@@ -159,6 +159,32 @@ def test_we_initiate_and_wireguard_go_answers_pings(setup):
         sock.close()
 
 
+def answer_echo_requests(device: Device, seen: list | None = None):
+    """An on_packet callback: every echo request from wireguard-go gets our echo reply."""
+
+    def on_packet(packet: bytes) -> None:
+        info = parse_icmp(packet)
+        if info and info[2] == 8:
+            if seen is not None:
+                seen.append(info)
+            device.send_packets([icmp_echo(OUR_TUNNEL_IP, info[0], info[3], info[4], reply=True,
+                                           data=packet[28:])])
+
+    return on_packet
+
+
+def their_ping(theirs, device: Device, sock: socket.socket, on_packet, args: list[str], timeout: float):
+    """Run ping in wireguard-go's namespace while pumping our device; returns (status, out, err)."""
+    ping = theirs.popen("ping", *args, OUR_TUNNEL_IP)
+    try:
+        pump(device, sock, on_packet, lambda: ping.poll() is not None, timeout=timeout)
+    finally:
+        if ping.poll() is None:
+            ping.kill()
+        out, err = ping.communicate(timeout=5)
+    return ping.returncode, out, err
+
+
 def test_wireguard_go_initiates_over_ipv6_and_we_answer_its_pings(setup):
     ours, theirs, ifname = setup
     our_private, go_private = os.urandom(32), os.urandom(32)
@@ -168,22 +194,9 @@ def test_wireguard_go_initiates_over_ipv6_and_we_answer_its_pings(setup):
         configure_wireguard_go(theirs, ifname, go_private, public(our_private), f"[2001:db8::1]:{port}")
         device = make_device(our_private, go_private, None)  # we learn the endpoint by roaming
         requests = []
-
-        def on_packet(packet: bytes) -> None:
-            info = parse_icmp(packet)
-            if info and info[2] == 8:
-                requests.append(info)
-                device.send_packets([icmp_echo(OUR_TUNNEL_IP, info[0], info[3], info[4], reply=True,
-                                               data=packet[28:])])
-
-        ping = theirs.popen("ping", "-c", "3", "-i", "0.2", "-W", "5", OUR_TUNNEL_IP)
-        try:
-            pump(device, sock, on_packet, lambda: ping.poll() is not None, timeout=12)
-        finally:
-            if ping.poll() is None:
-                ping.kill()
-            out, err = ping.communicate(timeout=5)
-        assert ping.returncode == 0, (out, err)
+        on_packet = answer_echo_requests(device, requests)
+        status, out, err = their_ping(theirs, device, sock, on_packet, ["-c", "3", "-i", "0.2", "-W", "5"], 12)
+        assert status == 0, (out, err)
         assert len(requests) >= 3
         assert device.snapshot().peers[0].endpoint == Endpoint.parse(f"[2001:db8::2]:{GO_PORT}")
         assert int(wg_dump(theirs, ifname)[1][4]) > 0
@@ -200,21 +213,9 @@ def test_under_load_our_cookie_reply_makes_wireguard_go_retry_with_mac2(setup):
         configure_wireguard_go(theirs, ifname, go_private, public(our_private), f"192.0.2.1:{port}")
         device = make_device(our_private, go_private, None)
         device.under_load_threshold = 1   # every handshake message puts us under load
-
-        def on_packet(packet: bytes) -> None:
-            info = parse_icmp(packet)
-            if info and info[2] == 8:
-                device.send_packets([icmp_echo(OUR_TUNNEL_IP, info[0], info[3], info[4], reply=True,
-                                               data=packet[28:])])
-
-        ping = theirs.popen("ping", "-c", "1", "-w", "12", OUR_TUNNEL_IP)
-        try:
-            pump(device, sock, on_packet, lambda: ping.poll() is not None, timeout=14)
-        finally:
-            if ping.poll() is None:
-                ping.kill()
-            out, err = ping.communicate(timeout=5)
-        assert ping.returncode == 0, (out, err, device.stats)
+        on_packet = answer_echo_requests(device)
+        status, out, err = their_ping(theirs, device, sock, on_packet, ["-c", "1", "-w", "12"], 14)
+        assert status == 0, (out, err, device.stats)
         # The first initiation (no mac2) got a cookie reply; wireguard-go decrypted it
         # (XChaCha20-Poly1305) and its retry carried a valid mac2 for our address.
         assert device.stats["cookie_reply_sent"] == 1, device.stats
