@@ -1,22 +1,25 @@
 #!/usr/bin/env bash
 # wg-py's main job, on a fresh Debian machine, as root:
-#   installs wg-py (scripts/setup.sh), makes two network namespaces joined by a veth pair,
+#   installs wg-py (scripts/install.sh: /opt/wg-py, commands linked into /usr/local/bin),
+#   makes two network namespaces joined by a veth pair,
 #   brings up a WireGuard tunnel between them with wg-py's wg-quick and wg-py's userspace
 #   engine, pings across it both ways, prints `wg show` for both ends, and tears everything
 #   down again. Exits non-zero if a ping fails or anything is left behind.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-if [[ $EUID -ne 0 ]]; then
-	echo "demo.sh: run as root (it makes network namespaces)" >&2
-	exit 1
+source scripts/lib.sh
+require_root
+prefix=${WG_PY_PREFIX:-/opt/wg-py}
+if [[ ${WG_DEMO_SKIP_SETUP:-0} != 1 ]]; then
+	bash scripts/install.sh --prefix "$prefix"
+	apt_install iputils-ping
 fi
-[[ ${WG_DEMO_SKIP_SETUP:-0} == 1 ]] || bash scripts/setup.sh
+[[ -x $prefix/bin/wg ]] || die "wg-py is not installed in $prefix (run scripts/install.sh)"
 
-# Always wg-py's own tools, whatever else is on PATH (Debian's wireguard-tools may be too).
-export PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}"
-WG=(python3 -m wg_py)
-WG_QUICK=(python3 -m wg_quick_py)
+# Always the installed wg-py, whatever else is on PATH (Debian's wireguard-tools may be too).
+WG=("$prefix/bin/wg")
+WG_QUICK=("$prefix/bin/wg-quick")
 unset WG_QUICK_USERSPACE_IMPLEMENTATION   # the default: wg-py's engine, wireguard-py
 
 tag=$(printf '%04x' $((RANDOM % 65536)))
