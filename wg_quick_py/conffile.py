@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from wg_py.config import QuickConfig, parse_quick_config
 
-from wg_quick_py.errors import BadConfigName, ConfigMissing
+from wg_quick_py.errors import BadConfigName, ConfigMissing, ConfigUnreadable
 
 CONFIG_DIR = "/etc/wireguard"
 _NAME = r"[a-zA-Z0-9_=+.-]{1,15}"
@@ -55,7 +55,11 @@ def load(arg: str) -> Context:
     if world_accessible(path):
         sys.stderr.write(f"Warning: `{path}' is world accessible\n")
         sys.stderr.flush()
-    with open(path, "rb") as f:
-        # Bytes that are not UTF-8 survive the round trip to `strip`'s output unchanged.
-        text = f.read().decode("utf-8", "surrogateescape")
+    try:
+        with open(path, "rb") as f:
+            data = f.read()
+    except OSError as e:
+        raise ConfigUnreadable(path, e.errno or 5) from None
+    # Bytes that are not UTF-8 survive the round trip to `strip`'s output unchanged.
+    text = data.decode("utf-8", "surrogateescape")
     return Context(interface, path, parse_quick_config(text))

@@ -34,6 +34,16 @@ class BadConfigName(QuickError):
     pass
 
 
+class ConfigUnreadable(QuickError):
+    """The config file exists but cannot be read (a directory, no permission, an I/O error).
+
+    The real tool's `read` prints `read error: 0: Is a directory` and goes on with an empty
+    config; ours stops before it touches anything."""
+
+    def __init__(self, path: str, errno: int) -> None:
+        super().__init__(path, errno)
+        self.path, self.errno = path, errno
+
 
 class AlreadyExists(QuickError):
     def __init__(self, interface: str) -> None:
@@ -76,6 +86,8 @@ def render(error: QuickError) -> str | None:
             return f"`{p}' does not exist"
         case BadConfigName():
             return "The config file must be a valid interface name, followed by .conf"
+        case ConfigUnreadable(path=p, errno=e):
+            return f"read error: `{p}': {os.strerror(e)}"
         case AlreadyExists(interface=i):
             return f"`{i}' already exists"
         case NotWireGuard(interface=i):

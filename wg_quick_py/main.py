@@ -48,6 +48,11 @@ def prepare_environment(argv0: str) -> None:
     """As the real tool: C locale, and our own directory first in PATH, so hooks and the
     userspace implementation find the `wg` and `wireguard-py` installed beside us."""
     os.environ["LC_ALL"] = "C"
+    # Bytes of the config that are not UTF-8 are kept as surrogates: print them as the bytes
+    # they were (the bash tool echoes them raw), not as `\udcff`.
+    for stream in (sys.stdout, sys.stderr):
+        if stream is not None and hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="surrogateescape")
     if os.path.basename(argv0) not in ("", "__main__.py", "-c") and os.path.isfile(argv0):
         here = os.path.dirname(os.path.realpath(argv0))
         os.environ["PATH"] = here + os.pathsep + os.environ.get("PATH", "")
@@ -118,4 +123,8 @@ def entry() -> None:
         code = 1
     except KeyboardInterrupt:
         code = 130
+    except Exception as e:  # the last net under every subcommand (wg_py/crash.py)
+        from wg_py import crash
+
+        code = crash.report(proc.PROGRAM, e)
     sys.exit(code)

@@ -79,7 +79,9 @@ def run_with_file(argv_before: Sequence[str], text: str) -> None:
 @contextlib.contextmanager
 def substitution(text: str) -> Iterator[str]:
     """A pipe holding `text`, its read end open at /dev/fd/63 when that number is free."""
-    data = text.encode()
+    # The file's bytes that are not UTF-8 were kept as surrogates (conffile.load): hand them
+    # over unchanged, so `wg` reports them as it would for the real tool.
+    data = text.encode("utf-8", "surrogateescape")
     read_fd, write_fd = os.pipe()
     try:
         fd = read_fd

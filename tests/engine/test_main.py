@@ -42,7 +42,7 @@ def link_json(ns, ifname: str) -> dict:
 def test_usage_and_version():
     env = dict(os.environ, PYTHONPATH=str(REPO))
     r = subprocess.run([sys.executable, "-m", "wg_py.engine"], capture_output=True, text=True, env=env, timeout=20)
-    assert r.returncode == 0 and r.stderr.startswith("Usage: ") and "[-f/--foreground] INTERFACE-NAME" in r.stderr
+    assert r.returncode == 2 and r.stdout == "Usage: wireguard-py [-f/--foreground] INTERFACE-NAME\n"
     r = subprocess.run([sys.executable, "-m", "wg_py.engine", "--version"], capture_output=True, text=True,
                        env=env, timeout=20)
     assert r.returncode == 0 and r.stdout.startswith("wireguard-py v")

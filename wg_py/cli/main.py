@@ -96,6 +96,10 @@ def entry() -> None:
         code = 1
     except KeyboardInterrupt:
         code = 130
+    except Exception as e:  # the last net under every subcommand (wg_py/crash.py)
+        from wg_py import crash
+
+        code = crash.report("wg", e)
     if sys.stderr is not None:
         try:
             sys.stderr.flush()

@@ -41,13 +41,34 @@ def version_text() -> str:
             "Information available at https://www.wireguard.com.\n")
 
 
+HELP_FLAGS = ("-h", "--help", "help")
+VERSION_FLAGS = ("-v", "--version", "version")
+FOREGROUND_FLAGS = ("-f", "--foreground")
+IFNAMSIZ = 16   # linux/if.h, with the terminating NUL
+
+
 def parse_args(argv: list[str]) -> tuple[bool, str] | None:
     """(foreground, ifname), or None for a usage error. Like wireguard-go: 1 or 2 args."""
     args = argv[1:]
-    if len(args) == 1 and args[0] not in ("-f", "--foreground"):
+    if len(args) == 1 and not args[0].startswith("-"):
         return False, args[0]
-    if len(args) == 2 and args[0] in ("-f", "--foreground"):
+    if len(args) == 2 and args[0] in FOREGROUND_FLAGS and not args[1].startswith("-"):
         return True, args[1]
+    return None
+
+
+def interface_name_problem(name: str) -> str | None:
+    """Why the kernel would refuse `name` for a link (net/core/dev.c dev_valid_name), or None.
+
+    Checked before anything is created, so a mistyped option never becomes a TUN device."""
+    if not name:
+        return "it is empty"
+    if len(name.encode("utf-8", "surrogateescape")) >= IFNAMSIZ:
+        return f"it is longer than {IFNAMSIZ - 1} bytes"
+    if name in (".", ".."):
+        return "it is . or .."
+    if any(ch in name for ch in "/:") or any(ch.isspace() for ch in name):
+        return "it contains '/', ':' or white space"
     return None
 
 
@@ -60,14 +81,23 @@ def _make_device(mtu: int):
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv if argv is None else argv)
     argv0 = os.path.basename(argv[0]) if argv else "wireguard-py"
-    if len(argv) == 2 and argv[1] in ("--version", "-v"):
+    if len(argv) == 2 and argv[1] in VERSION_FLAGS:
         sys.stdout.write(version_text())
+        return 0
+    if len(argv) == 2 and argv[1] in HELP_FLAGS:
+        sys.stdout.write(usage(argv0))
         return 0
     parsed = parse_args(argv)
     if parsed is None:
-        sys.stderr.write(usage(argv0))
-        return 0   # wireguard-go exits 0 after printing its usage
+        # wireguard-go prints its usage to stdout and exits 0 even here; a usage error is
+        # an error (scripts can tell), and nothing was created.
+        sys.stdout.write(usage(argv0))
+        return 2
     foreground, ifname = parsed
+    problem = interface_name_problem(ifname)
+    if problem:
+        sys.stderr.write(f"{argv0}: invalid interface name {ifname!r}: {problem}\n")
+        return 1
     if os.environ.get("WG_PROCESS_FOREGROUND") == "1":
         foreground = True
     level = level_from_env(os.environ.get("LOG_LEVEL"))
@@ -133,16 +163,25 @@ def _daemonize(argv: list[str], tun_fd: int, uapi_sock: socket.socket, level: in
     quiet = level == SILENT or "LOG_LEVEL" not in os.environ
     out = subprocess.DEVNULL if quiet else None
     try:
-        subprocess.Popen([sys.executable, "-m", "wg_py.engine", *argv[1:]], env=env,
-                         stdin=subprocess.DEVNULL, stdout=out, stderr=out,
-                         pass_fds=(3, 4, ready_w), start_new_session=True, close_fds=True)
+        child = subprocess.Popen([sys.executable, "-m", "wg_py.engine", *argv[1:]], env=env,
+                                 stdin=subprocess.DEVNULL, stdout=out, stderr=out,
+                                 pass_fds=(3, 4, ready_w), start_new_session=True, close_fds=True)
     except OSError as e:
         log.error(f"Failed to daemonize: {e.strerror}")
         _cleanup_failed(path)
         return 1
     os.close(ready_w)
-    ok = _wait_ready(ready_r)
-    os.close(ready_r)
+    try:
+        ok = _wait_ready(ready_r)
+    except KeyboardInterrupt:
+        # ^C (or SIGTERM from wg-quick's own unwinding) before the engine said it runs: the
+        # start is abandoned, so the child we made goes too, and with it the TUN and socket.
+        child.kill()
+        child.wait()
+        _cleanup_failed(path)
+        return 130
+    finally:
+        os.close(ready_r)
     if not ok:
         log.error("Failed to daemonize: the engine did not start")
         return 1
@@ -192,4 +231,12 @@ def _run(tun_fd: int, ifname: str, uapi_sock: socket.socket, path: str, log: Log
 
 
 def entry() -> None:
-    sys.exit(main())
+    try:
+        code = main()
+    except KeyboardInterrupt:
+        code = 130
+    except Exception as e:  # the last net (wg_py/crash.py): one line, no traceback
+        from wg_py import crash
+
+        code = crash.report("wireguard-py", e)
+    sys.exit(code)
