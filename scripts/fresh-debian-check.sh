@@ -32,12 +32,19 @@ if [[ $new -eq 1 || ! -x $root/usr/bin/apt-get ]]; then
 	step "debootstrap took $((SECONDS - start)) s"
 fi
 cp /etc/resolv.conf "$root/etc/resolv.conf"
+# Where this machine reaches PyPI through a TLS proxy that its own CA bundle trusts (PIP_CERT),
+# the clean root gets that bundle too; a user's machine needs nothing of the kind.
+cert_env=()
+if [[ -n ${PIP_CERT:-} && -f $PIP_CERT ]]; then
+	install -D -m 644 "$PIP_CERT" "$root/etc/ssl/host-ca.crt"
+	cert_env=(PIP_CERT=/etc/ssl/host-ca.crt)
+fi
 rm -rf -- "$root/root/wg-py"
 git clone -q "$checkout" "$root/root/wg-py"
 step "running the README's commands in the clean root: ${commands[*]}"
 
 # A private mount namespace, so nothing mounted for the chroot outlives this script.
-export root
+export root cert_env_text="${cert_env[*]}"
 status=0
 for command in "${commands[@]}"; do
 	start=$SECONDS
@@ -47,7 +54,7 @@ for command in "${commands[@]}"; do
 		mount --rbind /sys "$root/sys"
 		mount -t tmpfs tmpfs "$root/run"
 		mount -t tmpfs tmpfs "$root/tmp"
-		exec chroot "$root" /usr/bin/env -i HOME=/root TERM=dumb LANG=C.UTF-8 \
+		exec chroot "$root" /usr/bin/env -i HOME=/root TERM=dumb LANG=C.UTF-8 $cert_env_text \
 			PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
 			bash -c "cd /root/wg-py && $1"' fresh "$command" || status=$?
 	step "\`$command\` exited $status after $((SECONDS - start)) s"
