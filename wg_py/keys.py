@@ -4,7 +4,7 @@ The base64 rules are wireguard-tools': exactly 44 characters ending in '=', stan
 alphabet, and the two unused low bits of the last quantum must be zero (canonical).
 Python's `base64.b64decode` accepts more than that, so it is never used unchecked.
 Only stdlib at import time: `wg genkey` must start fast. X25519 (from `cryptography`)
-is imported where a public key is derived.
+is imported where a public key is derived (wg_py/fastpath.py).
 """
 
 from __future__ import annotations
@@ -12,12 +12,8 @@ from __future__ import annotations
 import binascii
 import os
 
-# hmac.compare_digest's own constant-time core (hmac falls back to it when OpenSSL lacks
-# one). Not `import hmac`: that loads OpenSSL's _hashlib (~3 ms), and `wg show` compares a
-# key per peer but never needs a MAC.
-from _operator import _compare_digest
-
 from wg_py.errors import KeyFormatError
+from wg_py.fastpath import compare_digest, x25519_public_key
 
 KEY_LEN = 32
 KEY_B64_LEN = 44
@@ -69,27 +65,15 @@ def key_to_hex(key: bytes) -> str:
     return key.hex()
 
 
-def key_from_hex(text: str) -> bytes:
-    """Decode the UAPI's 64 lower/upper-case hex digits; raises KeyFormatError."""
-    if len(text) != KEY_HEX_LEN or not all(c in "0123456789abcdefABCDEF" for c in text):
-        raise KeyFormatError(text)
-    return bytes.fromhex(text)
-
-
 def is_zero_key(key: bytes | None) -> bool:
     return key is None or keys_equal(key, ZERO_KEY)
 
 
 def keys_equal(a: bytes, b: bytes) -> bool:
     """Constant-time comparison, for anything secret or used to authenticate."""
-    return _compare_digest(a, b)
+    return compare_digest(a, b)
 
 
 def public_key(private_key: bytes) -> bytes:
-    """X25519(private_key, 9): the public key that `wg pubkey` prints."""
-    # Only the x25519 module: `serialization` (Encoding/PublicFormat) would pull in the SSH
-    # key code, dataclasses and inspect, and `wg pubkey` would start ~20 ms later.
-    from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
-
-    priv = X25519PrivateKey.from_private_bytes(private_key)
-    return priv.public_key().public_bytes_raw()
+    """X25519(private_key, 9): the public key that `wg pubkey` prints (constant-time)."""
+    return x25519_public_key(private_key)

@@ -83,9 +83,10 @@ class Endpoint(_Frozen):
         _set(self, "port", port)
 
     def __str__(self) -> str:
-        if self.host.version == 6:
-            return f"[{self.host}]:{self.port}"
-        return f"{self.host}:{self.port}"
+        # The one writer of the text form (inet_ntop's, as wireguard-go prints it).
+        from wg_py.uapi.text import format_endpoint
+
+        return format_endpoint(self)
 
     @classmethod
     def parse(cls, text: str) -> "Endpoint":
@@ -152,7 +153,9 @@ class WgAllowedIP(_Frozen):
         return parts
 
     def __str__(self) -> str:
-        return f"{self.network.network_address}/{self.network.prefixlen}"
+        from wg_py.uapi.text import format_prefix
+
+        return format_prefix(self)
 
 
 class WgPeer(_Fields):

@@ -10,11 +10,12 @@ from __future__ import annotations
 import os
 import time
 
+from wg_py.uapi import socket_path
+
 from wg_quick_py import dns, firewall, net, proc, wgtool
 from wg_quick_py.conffile import Context
 from wg_quick_py.errors import QuickError
 
-SOCKET_DIR = "/var/run/wireguard"
 ENGINE_EXIT_WAIT_S = 3.0
 
 
@@ -53,7 +54,7 @@ def undo_failed_up(ctx: Context, *, dns_set: bool, firewall_set: bool) -> None:
 def _wait_for_engine_exit(ifname: str) -> None:
     """A userspace engine removes its UAPI socket as it exits; wait (briefly) for that, so a
     `down` followed at once by `up` does not find the old one still answering."""
-    path = os.path.join(SOCKET_DIR, f"{ifname}.sock")
+    path = socket_path(ifname)
     deadline = time.monotonic() + ENGINE_EXIT_WAIT_S
     while os.path.exists(path) and time.monotonic() < deadline:
         time.sleep(0.02)

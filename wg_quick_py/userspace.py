@@ -15,11 +15,12 @@ import shutil
 import sys
 import time
 
+from wg_py.uapi import socket_path
+
 from wg_quick_py import net, proc
 from wg_quick_py.errors import StepFailed
 
 DEFAULT_IMPLEMENTATION = "wireguard-py"
-SOCKET_DIR = "/var/run/wireguard"
 MODULE_DIR = "/sys/module/wireguard"
 FALLBACK_WARNING = "[!] Missing WireGuard kernel module. Falling back to slow userspace implementation."
 SOCKET_WAIT_S = 5.0
@@ -67,7 +68,7 @@ def _engine_in_checkout() -> bool:
 
 def _wait_for_socket(ifname: str) -> None:
     """wireguard-go returns once its socket is listening; give any other implementation a moment."""
-    path = os.path.join(SOCKET_DIR, f"{ifname}.sock")
+    path = socket_path(ifname)
     deadline = time.monotonic() + SOCKET_WAIT_S
     while not os.path.exists(path) and time.monotonic() < deadline:
         time.sleep(0.02)

@@ -19,7 +19,8 @@ import pytest
 from tests.cli.sidebyside import both, ours, pretty_blocks, real, sorted_lines
 from tests.support.fake_uapi import FakeUapi
 from tests.support.netns import namespace, start_wireguard_go, unique_ifname, veth_pair, wait_for
-from wg_py import keys, uapi
+from wg_py import keys
+from wg_py.uapi import server as uapi_server
 from wg_py.model import WgDevice, WgPeer
 
 pytestmark = pytest.mark.oracle
@@ -112,7 +113,7 @@ def _without_clears(request: str) -> str:
 def test_syncconf_request_against_running_peers(tmp_path):
     path = tmp_path / "sync.conf"
     path.write_text(SYNC_FILE)
-    with FakeUapi(get_reply=uapi.format_get(RUNNING)) as fake:
+    with FakeUapi(get_reply=uapi_server.format_get(RUNNING)) as fake:
         mine, theirs = both("syncconf", fake.name, str(path))
         assert mine == theirs and mine.status == 0
         sets = [r for r in fake.requests if r.startswith("set=1")]
@@ -142,7 +143,7 @@ def test_syncconf_bad_line_after_a_peer_is_a_config_error_and_changes_nothing(tm
     # device may have been asked for its configuration (a read), which wg does not do.
     path = tmp_path / "sync.conf"
     path.write_text(SYNC_FILE + "Bogus = 1\n")
-    with FakeUapi(get_reply=uapi.format_get(RUNNING)) as fake:
+    with FakeUapi(get_reply=uapi_server.format_get(RUNNING)) as fake:
         mine, theirs = both("syncconf", fake.name, str(path))
         assert mine == theirs and mine.status == 1 and b"Line unrecognized" in mine.stderr
         assert set(fake.requests) <= {"get=1\n\n"}

@@ -20,7 +20,8 @@ from tests.cli.sidebyside import (
 )
 from tests.support.fake_uapi import FakeUapi
 from tests.support.netns import namespace, start_wireguard_go, unique_ifname
-from wg_py import keys, uapi
+from wg_py import keys
+from wg_py.uapi import server as uapi_server
 from wg_py.cli import show
 from wg_py.model import Endpoint, WgAllowedIP, WgDevice, WgPeer
 
@@ -78,7 +79,7 @@ SCENARIOS = {
 @pytest.fixture(scope="module")
 def fakes():
     now = int(time.time())
-    servers = {name: FakeUapi(uapi.format_get(build(now))) for name, build in SCENARIOS.items()}
+    servers = {name: FakeUapi(uapi_server.format_get(build(now))) for name, build in SCENARIOS.items()}
     yield servers
     for server in servers.values():
         server.close()

@@ -170,6 +170,9 @@ def test_raw_requests_get_the_same_replies(pair):
         f"set=1\npublic_key={keys[0]}\nprotocol_version=1\npreshared_key={'ab' * 32}\n\n".encode(),
         b"set=1\nlisten_port=43999\nfwmark=0\n\n",
         b"get=1\n\n",
+        # IPv4-mapped IPv6: written back with the dotted tail, as netip does.
+        f"set=1\npublic_key={keys[2]}\nendpoint=[::ffff:192.0.2.9]:5\nallowed_ip=::ffff:10.9.0.0/120\n\n".encode(),
+        b"get=1\n\n",
         # Faults: each reply must carry wireguard-go's errno.
         b"set=1\nlisten_port=99999\n\n",
         b"set=1\nfwmark=-1\n\n",
@@ -190,3 +193,21 @@ def test_raw_requests_get_the_same_replies(pair):
             assert normalized_get(got_py) == normalized_get(got_go), request
         else:
             assert got_py == got_go, request
+
+
+def test_mapped_addresses_read_back_through_the_real_wg(pair):
+    """`wg show` (the real one) prints the engine's IPv4-mapped endpoint and allowed IP as
+    it prints wireguard-go's: the engine writes them in the same form."""
+    ns, go, py = pair
+    public = genkey()[1]
+    for ifname in (go, py):
+        ns.ns_for(ifname).run(WG, "set", ifname, "peer", public, "endpoint", "[::ffff:192.0.2.77]:51820",
+                              "allowed-ips", "::ffff:10.77.0.0/120")
+    shown = {ifname: ns.ns_for(ifname).run(WG, "show", ifname, "endpoints").stdout +
+             ns.ns_for(ifname).run(WG, "show", ifname, "allowed-ips").stdout for ifname in (go, py)}
+    mine = sorted(line for line in shown[py].splitlines() if line.startswith(public))
+    theirs = sorted(line for line in shown[go].splitlines() if line.startswith(public))
+    assert mine == theirs
+    assert f"{public}\t[::ffff:192.0.2.77]:51820" in mine and f"{public}\t::ffff:10.77.0.0/120" in mine
+    for ifname in (go, py):
+        ns.ns_for(ifname).run(WG, "set", ifname, "peer", public, "remove")

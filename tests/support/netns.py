@@ -18,7 +18,9 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-SOCKET_DIR = Path("/var/run/wireguard")
+from wg_py.uapi import DEFAULT_SOCKET_DIR
+
+SOCKET_DIR = Path(DEFAULT_SOCKET_DIR)   # where the tests expect engines (WG_SOCKET_DIR unset)
 _TAG = secrets.token_hex(2)
 _counter = 0
 

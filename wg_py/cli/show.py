@@ -16,7 +16,8 @@ import time
 
 from wg_py import ipc
 from wg_py.cli.errors import report, write_stderr, write_stdout
-from wg_py.cli.format import endpoint, key, maybe_key, prefix
+from wg_py.keys import key_to_base64 as key
+from wg_py.uapi.text import format_endpoint as endpoint, format_prefix as prefix
 from wg_py.errors import WgError
 from wg_py.model import WgDevice, WgPeer
 
@@ -29,6 +30,10 @@ FIELDS = ("public-key", "private-key", "listen-port", "fwmark", "peers", "presha
 USAGE_TAIL = "{ <interface> | all | interfaces } [" + " | ".join(FIELDS) + "]"
 
 _OUR_CODES = (RESET, BOLD, RED, GREEN, YELLOW, CYAN)
+
+
+def maybe_key(raw: bytes | None) -> str:
+    return "(none)" if raw is None else key(raw)
 
 
 # --------------------------------------------------------------------------- pretty

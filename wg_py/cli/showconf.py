@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from wg_py import ipc
 from wg_py.cli.errors import report, usage_error, write_stdout
-from wg_py.cli.format import endpoint, key, prefix
+from wg_py.keys import key_to_base64 as key
+from wg_py.uapi.text import format_endpoint as endpoint, format_prefix as prefix
 from wg_py.errors import WgError
 from wg_py.model import WgDevice
 

@@ -25,6 +25,7 @@ import wg_py
 from wg_py.engine import tun as tunmod
 from wg_py.engine import uapi_server
 from wg_py.engine.log import SILENT, Log, level_from_env
+from wg_py.uapi import socket_path
 
 VERSION = "0.1.0"
 READY_FD_ENV = "WG_PY_READY_FD"
@@ -111,7 +112,7 @@ def main(argv: list[str] | None = None) -> int:
     if uapi_sock is None:
         os.close(tun_fd)
         return 1
-    path = uapi_server.socket_path(ifname_real)
+    path = socket_path(ifname_real)
 
     if not foreground:
         return _daemonize(argv, tun_fd, uapi_sock, level, log)

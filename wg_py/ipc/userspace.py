@@ -1,4 +1,5 @@
-"""Userspace interfaces: the UAPI stream sockets in /var/run/wireguard (wireguard-go, ours).
+"""Userspace interfaces: the UAPI stream sockets in /var/run/wireguard (wireguard-go, ours),
+or `$WG_SOCKET_DIR` (wg_py.uapi.socket_dir).
 
 Behaves as wireguard-tools' ipc-uapi-unix.h on Linux: an interface is userspace if
 `<dir>/<name>.sock` exists, is a socket, and does not refuse a connection; a refused
@@ -10,21 +11,15 @@ from __future__ import annotations
 
 import errno as _errno
 import os
-# The C module, for its start-up cost (see wg_py/config.py); _socket.socket has all we use.
-import _socket as socket
 import stat
 
-from wg_py import uapi
 from wg_py.errors import UapiError
+from wg_py.fastpath import csocket as socket
 from wg_py.model import WgDevice
+from wg_py.uapi import SOCKET_SUFFIX, socket_dir, socket_path
+from wg_py.uapi.client import format_set_chunks, parse_set_reply
 
-SOCKET_DIR = "/var/run/wireguard"
-SOCKET_SUFFIX = ".sock"
 _RECV_SIZE = 1 << 16
-
-
-def socket_path(name: str) -> str:
-    return f"{SOCKET_DIR}/{name}{SOCKET_SUFFIX}"
 
 
 class _Gone(Exception):
@@ -75,7 +70,7 @@ def has_interface(name: str) -> bool:
 def list_interfaces() -> list[str]:
     """Names of `*.sock` entries that are live sockets, in directory order."""
     try:
-        entries = os.listdir(SOCKET_DIR)
+        entries = os.listdir(socket_dir())
     except FileNotFoundError:
         return []
     names = []
@@ -119,14 +114,9 @@ class Session:
     def close(self) -> None:
         self.sock.close()
 
-    def get(self, keys_only: bool = False) -> WgDevice:
-        """Raises UapiError(errno) as the C client fails (positive errno).
-
-        `keys_only`: see `uapi.parse_get`."""
-        return uapi.parse_get(self.get_reply(), self.name, keys_only=keys_only)
-
     def get_reply(self, recv_size: int = _RECV_SIZE) -> str:
-        """The raw `get=1` reply (for `uapi.parse_get`); UapiError(errno) if it cannot be read."""
+        """The raw `get=1` reply (for `wg_py.uapi.client.parse_get`); UapiError(errno) if it
+        cannot be read."""
         try:
             self.sock.sendall(b"get=1\n\n")
             return _read_reply(self.sock, recv_size)
@@ -137,7 +127,7 @@ class Session:
         """Raises UapiError(errno) with the errno `wg` would report (the reply negated)."""
         try:
             # Sent as it is formatted: the device applies what it has read meanwhile.
-            for chunk in uapi.format_set_chunks(change):
+            for chunk in format_set_chunks(change):
                 self.sock.sendall(chunk.encode())
         except (BrokenPipeError, ConnectionResetError):
             # The device stopped reading at an error; its reply may still be waiting.
@@ -148,6 +138,6 @@ class Session:
             reply = _read_reply(self.sock)
         except OSError as e:
             raise UapiError(e.errno or _errno.EPROTO) from None
-        status = uapi.parse_set_reply(reply)
+        status = parse_set_reply(reply)
         if status:
             raise UapiError(-status)

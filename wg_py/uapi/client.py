@@ -1,62 +1,31 @@
-"""The UAPI text protocol: model objects to and from `key=value` lines.
+"""The client half of the UAPI: what `wg` sends, and how it reads what comes back.
 
-Both directions live here, one pair per request:
 - `format_set(change)` is what the `wg` client sends for `set=1`, in exactly the order
-  wireguard-tools writes it (device keys, `replace_peers`, then one block per peer).
+  wireguard-tools writes it (device keys, `replace_peers`, then one block per peer);
+  `format_set_chunks` is the same text in pieces, to send while formatting;
+- `parse_set_reply(reply)` reads the `errno=N` that answers it;
 - `parse_get(reply)` reads a `get=1` reply with the C client's strictness: the reply must end
   with a blank line after an `errno=` line, numbers are digits only, unknown keys are skipped,
   an all-zero preshared key means "none", and the public key is derived from the private key.
-- `format_get(snapshot)` writes a `get=1` reply in wireguard-go's order (for engines and tests).
 
 Pure: no sockets, no clock. Errors are `UapiError(errno)`: EPROTO for a malformed reply, or the
-errno the device reported.
+errno the device reported. The server half (wireguard-go's rules) is `wg_py.uapi.server`.
 """
 
 from __future__ import annotations
 
 import errno as _errno
 import ipaddress
-import _socket  # the C module, for its start-up cost (see wg_py/config.py)
 from collections.abc import Iterator
 
 from wg_py.errors import UapiError
-from wg_py.keys import KEY_HEX_LEN, is_zero_key
+from wg_py.fastpath import csocket as _socket
+from wg_py.fastpath import x25519_public_key
+from wg_py.keys import is_zero_key
 from wg_py.model import Endpoint, WgAllowedIP, WgDevice, WgPeer
-
-U16_MAX = 0xFFFF
-U32_MAX = 0xFFFFFFFF
-S64_MAX = 0x7FFFFFFFFFFFFFFF
-U64_MAX = 0xFFFFFFFFFFFFFFFF
-S32_MAX = 0x7FFFFFFF
+from wg_py.uapi.text import KEY_HEX_LEN, S32_MAX, S64_MAX, U16_MAX, U32_MAX, U64_MAX, format_endpoint, format_prefix
 
 _DIGITS = frozenset("0123456789")
-
-
-# --------------------------------------------------------------------------- text forms
-
-def ntop(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> str:
-    """The address as glibc's inet_ntop writes it (Python's str() differs for IPv6 with an
-    embedded IPv4 tail, e.g. `::ffff:192.0.2.1`), plus the IPv6 zone if there is one."""
-    if address.version == 4:
-        return _socket.inet_ntop(_socket.AF_INET, address.packed)
-    text = _socket.inet_ntop(_socket.AF_INET6, address.packed)
-    scope = address.scope_id
-    return f"{text}%{scope}" if scope else text
-
-
-def format_endpoint(endpoint: Endpoint) -> str:
-    """`ip:port` or `[ip6]:port`, the host as inet_ntop/getnameinfo write it."""
-    host = ntop(endpoint.host)
-    if endpoint.host.version == 6 and ":" in host:
-        return f"[{host}]:{endpoint.port}"
-    return f"{host}:{endpoint.port}"
-
-
-def format_prefix(aip: WgAllowedIP) -> str:
-    version, address, prefixlen = aip.parts
-    if version == 4:
-        return f"{_socket.inet_ntop(_socket.AF_INET, address.to_bytes(4, 'big'))}/{prefixlen}"
-    return f"{_socket.inet_ntop(_socket.AF_INET6, address.to_bytes(16, 'big'))}/{prefixlen}"
 
 
 # --------------------------------------------------------------------------- set (client side)
@@ -313,42 +282,9 @@ def _peer_line(peer: WgPeer, key: str, value: str) -> None:
 
 def _device_line(device: WgDevice, key: str, value: str) -> None:
     if key == "private_key":
-        from wg_py.x25519 import public_key
-
         device.private_key = _hex_key(value)
-        device.public_key = public_key(device.private_key)
+        device.public_key = x25519_public_key(device.private_key)
     elif key == "listen_port":
         device.listen_port = _num(value, U16_MAX)
     elif key == "fwmark":
         device.fwmark = _num(value, U32_MAX)
-
-
-# --------------------------------------------------------------------------- get (server side)
-
-def format_get(snapshot: WgDevice, errno: int = 0) -> str:
-    """A `get=1` reply in wireguard-go's order, ending with `errno=N` and the blank line."""
-    out: list[str] = []
-    if not is_zero_key(snapshot.private_key):
-        out.append(f"private_key={snapshot.private_key.hex()}")
-    if snapshot.listen_port:
-        out.append(f"listen_port={snapshot.listen_port}")
-    if snapshot.fwmark:
-        out.append(f"fwmark={snapshot.fwmark}")
-    zero_hex = "0" * KEY_HEX_LEN
-    for peer in snapshot.peers:
-        out.append(f"public_key={peer.public_key.hex()}")
-        psk = peer.preshared_key
-        out.append(f"preshared_key={zero_hex if psk is None else psk.hex()}")
-        out.append(f"protocol_version={peer.protocol_version}")
-        if peer.endpoint is not None:
-            out.append(f"endpoint={format_endpoint(peer.endpoint)}")
-        out.append(f"last_handshake_time_sec={peer.last_handshake_time_sec}")
-        out.append(f"last_handshake_time_nsec={peer.last_handshake_time_nsec}")
-        out.append(f"tx_bytes={peer.tx_bytes}")
-        out.append(f"rx_bytes={peer.rx_bytes}")
-        out.append(f"persistent_keepalive_interval={peer.persistent_keepalive_interval or 0}")
-        out.extend(f"allowed_ip={format_prefix(aip)}" for aip in peer.allowed_ips)
-    out.append(f"errno={errno}")
-    out.append("")
-    out.append("")
-    return "\n".join(out)

@@ -1,4 +1,5 @@
-"""wg_py/ipc/__init__.py: the kernel gate and syncconf's KeysPrefetch (a forked reader).
+"""wg_py/ipc/prefetch.py (syncconf's KeysPrefetch, a forked reader) and the kernel gate of
+wg_py/ipc/__init__.py.
 
 The prefetch runs `get` in a child process; what comes back must be what get_device would
 give for the fields syncconf compares, and every failure must come back as the same error.
@@ -13,7 +14,9 @@ import os
 import pytest
 
 from tests.support.fake_uapi import FakeUapi
-from wg_py import ipc, keys, uapi
+from wg_py import ipc, keys
+from wg_py.ipc.prefetch import KeysPrefetch
+from wg_py.uapi import server as uapi_server
 from wg_py.errors import InterfaceAccessError
 from wg_py.model import Endpoint, WgAllowedIP, WgDevice, WgPeer
 
@@ -35,8 +38,8 @@ def fields(device: WgDevice) -> list[tuple]:
 
 
 def test_prefetch_gives_what_get_device_gives():
-    with FakeUapi(get_reply=uapi.format_get(RUNNING)) as fake:
-        prefetched = ipc.KeysPrefetch(fake.name).result()
+    with FakeUapi(get_reply=uapi_server.format_get(RUNNING)) as fake:
+        prefetched = KeysPrefetch(fake.name).result()
         direct = ipc.get_device(fake.name, keys_only=True)
     assert prefetched.name == fake.name
     assert fields(prefetched) == fields(direct) == fields(RUNNING)
@@ -48,7 +51,7 @@ def test_prefetch_gives_what_get_device_gives():
 def test_prefetch_failures_are_get_devices(reply, code):
     with FakeUapi(get_reply=reply) as fake:
         with pytest.raises(InterfaceAccessError) as prefetched:
-            ipc.KeysPrefetch(fake.name).result()
+            KeysPrefetch(fake.name).result()
         with pytest.raises(InterfaceAccessError) as direct:
             ipc.get_device(fake.name, keys_only=True)
     assert prefetched.value.errno == direct.value.errno == code
@@ -57,28 +60,28 @@ def test_prefetch_failures_are_get_devices(reply, code):
 def test_prefetch_of_a_name_without_socket_goes_to_the_kernel_gate(monkeypatch, tmp_path):
     monkeypatch.setattr(ipc, "KERNEL_MODULE_DIR", str(tmp_path / "absent"))
     with pytest.raises(InterfaceAccessError) as info:
-        ipc.KeysPrefetch("wgnosuch0").result()
+        KeysPrefetch("wgnosuch0").result()
     assert info.value.errno == errno.EPROTONOSUPPORT
 
 
 def test_prefetch_child_that_dies_or_crashes(monkeypatch):
-    with FakeUapi(get_reply=uapi.format_get(RUNNING)) as fake:
-        monkeypatch.setattr(ipc, "_parse_reply", lambda *a: os._exit(3))
+    with FakeUapi(get_reply=uapi_server.format_get(RUNNING)) as fake:
+        monkeypatch.setattr(ipc, "parse_reply", lambda *a: os._exit(3))
         with pytest.raises(InterfaceAccessError) as info:
-            ipc.KeysPrefetch(fake.name).result()
+            KeysPrefetch(fake.name).result()
         assert info.value.errno == errno.EIO
 
         def bug(*args):
             raise KeyError("a bug")
 
-        monkeypatch.setattr(ipc, "_parse_reply", bug)
+        monkeypatch.setattr(ipc, "parse_reply", bug)
         with pytest.raises(RuntimeError, match="KeyError: 'a bug'"):
-            ipc.KeysPrefetch(fake.name).result()
+            KeysPrefetch(fake.name).result()
 
 
 def test_prefetch_wait_reaps_the_child():
-    with FakeUapi(get_reply=uapi.format_get(RUNNING)) as fake:
-        prefetch = ipc.KeysPrefetch(fake.name)
+    with FakeUapi(get_reply=uapi_server.format_get(RUNNING)) as fake:
+        prefetch = KeysPrefetch(fake.name)
         prefetch.wait()
     with pytest.raises(ChildProcessError):
         os.waitpid(prefetch._pid, os.WNOHANG)

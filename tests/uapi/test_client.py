@@ -1,4 +1,4 @@
-"""wg_py/uapi.py: request order, reply strictness, and the wireguard-go reply form."""
+"""wg_py/uapi/client.py: request order and reply strictness; round trips with the server half."""
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ import ipaddress
 import pytest
 from hypothesis import given, strategies as st
 
-from wg_py import keys, uapi
+from wg_py import keys
+from wg_py.uapi import client as uapi, server, text
 from wg_py.errors import UapiError
 from wg_py.model import Endpoint, WgAllowedIP, WgDevice, WgPeer
 
@@ -129,7 +130,7 @@ addresses = st.one_of(st.builds(ipaddress.IPv4Address, st.integers(0, 2**32 - 1)
 def test_ntop_matches_libc(address):
     import socket
     family = socket.AF_INET if address.version == 4 else socket.AF_INET6
-    assert uapi.ntop(address) == socket.inet_ntop(family, address.packed)
+    assert text.ntop(address) == socket.inet_ntop(family, address.packed)
 
 
 peers = st.builds(
@@ -145,10 +146,10 @@ peers = st.builds(
 @given(st.lists(peers, max_size=4, unique_by=lambda p: p.public_key), st.integers(0, 65535), st.integers(0, 2**32 - 1))
 def test_format_get_then_parse_get_round_trips(peer_list, port, fwmark):
     snapshot = WgDevice(private_key=K1, public_key=keys.public_key(K1), listen_port=port, fwmark=fwmark, peers=peer_list)
-    parsed = uapi.parse_get(uapi.format_get(snapshot))
+    parsed = uapi.parse_get(server.format_get(snapshot))
     assert parsed == snapshot
     # keys_only keeps everything but the allowed IPs and IPv4 endpoints.
-    light = uapi.parse_get(uapi.format_get(snapshot), keys_only=True)
+    light = uapi.parse_get(server.format_get(snapshot), keys_only=True)
     for peer in snapshot.peers:
         peer.allowed_ips, peer.endpoint = [], None
     assert light == snapshot
@@ -167,4 +168,4 @@ def test_allowed_ips_from_the_reply_are_masked_network_prefixes():
     (peer,) = uapi.parse_get(reply).peers
     assert [a.network for a in peer.allowed_ips] == [ipaddress.ip_network("10.0.0.0/8"),
                                                      ipaddress.ip_network("fd00::/64")]
-    assert [uapi.format_prefix(a) for a in peer.allowed_ips] == ["10.0.0.0/8", "fd00::/64"]
+    assert [text.format_prefix(a) for a in peer.allowed_ips] == ["10.0.0.0/8", "fd00::/64"]
