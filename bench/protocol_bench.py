@@ -17,6 +17,7 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 
+from wg_py.protocol import configuration
 from wg_py.model import Endpoint, WgAllowedIP, WgDevice, WgPeer  # noqa: E402
 from wg_py.protocol.device import Device  # noqa: E402
 from wg_py.protocol.handshake import StaticIdentity  # noqa: E402
@@ -46,9 +47,9 @@ def make_pair() -> tuple[Device, Device]:
     pa = StaticIdentity.from_private_bytes(ka).public
     pb = StaticIdentity.from_private_bytes(kb).public
     a, b = Device(Clock(), Rng()), Device(Clock(), Rng())
-    a.apply(WgDevice(private_key=ka, peers=[WgPeer(pb, endpoint=Endpoint.parse("192.0.2.2:1"),
+    configuration.apply(a, WgDevice(private_key=ka, peers=[WgPeer(pb, endpoint=Endpoint.parse("192.0.2.2:1"),
                                                    allowed_ips=[WgAllowedIP(ipaddress.ip_network("10.0.0.2/32"))])]))
-    b.apply(WgDevice(private_key=kb, peers=[WgPeer(pa, endpoint=Endpoint.parse("192.0.2.1:1"),
+    configuration.apply(b, WgDevice(private_key=kb, peers=[WgPeer(pa, endpoint=Endpoint.parse("192.0.2.1:1"),
                                                    allowed_ips=[WgAllowedIP(ipaddress.ip_network("10.0.0.1/32"))])]))
     a.set_up(True)
     b.set_up(True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import ipaddress
 import struct
 
+from wg_py.protocol import configuration
 from wg_py.model import Endpoint, WgAllowedIP, WgDevice, WgPeer
 from wg_py.protocol.device import Device
 from wg_py.protocol.handshake import StaticIdentity
@@ -75,10 +76,10 @@ class Pair:
         self.clock = FakeClock()
         self.alice = Device(self.clock, seeded_rng(1))
         self.bob = Device(self.clock, seeded_rng(2))
-        self.alice.apply(WgDevice(private_key=KEY_A, listen_port=ADDR_A[1], peers=[
+        configuration.apply(self.alice, WgDevice(private_key=KEY_A, listen_port=ADDR_A[1], peers=[
             peer_change(KEY_B, ["10.0.0.2/32", "fd00::2/128"], ADDR_B, preshared_key=psk,
                         persistent_keepalive_interval=keepalive)]))
-        self.bob.apply(WgDevice(private_key=KEY_B, listen_port=ADDR_B[1], peers=[
+        configuration.apply(self.bob, WgDevice(private_key=KEY_B, listen_port=ADDR_B[1], peers=[
             peer_change(KEY_A, ["10.0.0.1/32", "fd00::1/128"], ADDR_A if bob_knows_alice_endpoint else None,
                         preshared_key=psk)]))
         self.wire = Wire()

@@ -18,6 +18,7 @@ import time
 
 import pytest
 
+from wg_py.protocol import configuration
 from wg_py.model import Endpoint, WgAllowedIP, WgDevice, WgPeer
 from wg_py.protocol.device import Device
 from tests.protocol.helpers import icmp_echo, parse_icmp, public
@@ -115,7 +116,7 @@ def setup():
 
 def make_device(our_private: bytes, go_private: bytes, endpoint: str | None) -> Device:
     device = Device(RealClock(), UrandomRng())
-    device.apply(WgDevice(private_key=our_private, peers=[WgPeer(
+    configuration.apply(device, WgDevice(private_key=our_private, peers=[WgPeer(
         public(go_private), endpoint=Endpoint.parse(endpoint) if endpoint else None,
         allowed_ips=[WgAllowedIP(__import__("ipaddress").ip_network(f"{GO_TUNNEL_IP}/32"))])]))
     device.set_up(True)
@@ -148,7 +149,7 @@ def test_we_initiate_and_wireguard_go_answers_pings(setup):
         pump(device, sock, on_packet, lambda: len(replies) >= 64, timeout=5)
         assert sorted(r[4] for r in replies) == list(range(64))
         pump(device, sock, on_packet, lambda: False, timeout=0.3)  # let anything in flight land
-        peer = device.snapshot().peers[0]
+        peer = configuration.snapshot(device).peers[0]
         assert peer.last_handshake_time_sec > 0
         go_peer = wg_dump(theirs, ifname)[1]
         assert go_peer[0] == b64(public(our_private))
@@ -198,7 +199,7 @@ def test_wireguard_go_initiates_over_ipv6_and_we_answer_its_pings(setup):
         status, out, err = their_ping(theirs, device, sock, on_packet, ["-c", "3", "-i", "0.2", "-W", "5"], 12)
         assert status == 0, (out, err)
         assert len(requests) >= 3
-        assert device.snapshot().peers[0].endpoint == Endpoint.parse(f"[2001:db8::2]:{GO_PORT}")
+        assert configuration.snapshot(device).peers[0].endpoint == Endpoint.parse(f"[2001:db8::2]:{GO_PORT}")
         assert int(wg_dump(theirs, ifname)[1][4]) > 0
     finally:
         sock.close()

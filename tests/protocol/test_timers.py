@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from wg_py.protocol import configuration
 from wg_py.model import WgDevice
 from wg_py.protocol.constants import (
     KEEPALIVE_SIZE, KEEPALIVE_TIMEOUT, REJECT_AFTER_TIME, REKEY_AFTER_TIME, REKEY_ATTEMPT_TIME,
@@ -103,11 +104,11 @@ def test_persistent_keepalive_every_interval_while_idle():
 
 def test_turning_persistent_keepalive_on_sends_one_immediately():
     p = established()
-    p.alice.apply(WgDevice(peers=[peer_change(KEY_B, [], persistent_keepalive_interval=0)]))
+    configuration.apply(p.alice, WgDevice(peers=[peer_change(KEY_B, [], persistent_keepalive_interval=0)]))
     assert p.alice.take_datagrams() == []
-    p.alice.apply(WgDevice(peers=[peer_change(KEY_B, [], persistent_keepalive_interval=15)]))
+    configuration.apply(p.alice, WgDevice(peers=[peer_change(KEY_B, [], persistent_keepalive_interval=15)]))
     assert [len(d) for d, _ in p.alice.take_datagrams()] == [KEEPALIVE_SIZE]
-    p.alice.apply(WgDevice(peers=[peer_change(KEY_B, [], persistent_keepalive_interval=20)]))
+    configuration.apply(p.alice, WgDevice(peers=[peer_change(KEY_B, [], persistent_keepalive_interval=20)]))
     assert p.alice.take_datagrams() == []       # only when it turns on from 0
 
 
@@ -117,7 +118,7 @@ def test_key_material_is_zeroed_after_540_seconds_without_a_new_session():
     run_until(p, p.alice, ZERO_KEY_MATERIAL_TIME - 1)
     assert alice.keypairs.current is not None
     run_until(p, p.alice, 2)
-    assert alice.keypairs.all() == [] and not p.alice._keypairs_by_index
+    assert alice.keypairs.all() == [] and not p.alice.indices.keypairs
 
 
 def test_initiator_rekeys_on_send_after_rekey_after_time_responder_does_not():

@@ -24,17 +24,17 @@ import signal
 import socket
 import time
 
+from wg_py.protocol import configuration
 from wg_py.engine import tun as tunmod
 from wg_py.engine.gro import coalesce
 from wg_py.engine.tso import expand
 from wg_py.engine.log import Log
 from wg_py.engine.netlink import IFF_RUNNING, LinkMonitor
-from wg_py.engine.uapi_server import (
-    IPC_ERROR_PORT_IN_USE, IPC_ERROR_UNKNOWN, MAX_CONNECTIONS, UapiConnection, format_get,
-)
+from wg_py.engine.uapi_server import MAX_CONNECTIONS, UapiConnection
 from wg_py.engine.udp import BindError, UdpBind
 from wg_py.errors import UapiError
 from wg_py.model import WgDevice
+from wg_py.uapi.server import IPC_ERROR_PORT_IN_USE, IPC_ERROR_UNKNOWN, format_get
 
 TUN_BATCH = 128              # packets read from the TUN per wake-up
 TUN_SLOT = 65536 + tunmod.HEADROOM
@@ -290,7 +290,7 @@ class Engine:
         if up:
             # The port last bound (what `get` shows), like wireguard-go, which keeps a
             # random port across down/up.
-            port = self.device.snapshot().listen_port or 0
+            port = self.device.bound_port or 0
             try:
                 bind = UdpBind(port, self.device.fwmark or 0)
             except BindError as e:
@@ -408,9 +408,9 @@ class Engine:
         if key.events != events:
             self.sel.modify(key.fd, events, self._on_conn)
 
-    # UapiConnection calls these two (the Handler protocol).
+    # UapiConnection calls these two (the handler it serves).
     def get(self) -> bytes:
-        return format_get(self.device.snapshot())
+        return format_get(configuration.snapshot(self.device)).encode()
 
     def set(self, change: WgDevice) -> int:
         try:
@@ -438,7 +438,7 @@ class Engine:
             self.log.error(f"Failed to update fwmark: {os.strerror(e.errno)}")
             return IPC_ERROR_PORT_IN_USE
         try:
-            self.device.apply(change)
+            configuration.apply(self.device, change)
         except UapiError:
             if new_bind is not None:
                 new_bind.close()

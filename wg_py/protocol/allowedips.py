@@ -18,7 +18,9 @@ from __future__ import annotations
 import ipaddress
 from typing import Any, Iterator
 
-_MISS = object()
+# What a cache lookup returns for an address it has no entry for: never a peer, nor None
+# (the cached answer "no route"). Callers test `is MISS`.
+MISS = object()
 _CACHE_LIMIT = 1 << 16
 
 Prefix = tuple[int, int, int]  # (version, masked address int, prefix length)
@@ -88,8 +90,8 @@ class AllowedIPs:
 
     def lookup4(self, address: bytes) -> Any:
         """Owner of the longest prefix containing this 4-byte address, or None. Hot path."""
-        owner = self.cache4.get(address, _MISS)
-        if owner is _MISS:
+        owner = self.cache4.get(address, MISS)
+        if owner is MISS:
             owner = self._search(4, 32, int.from_bytes(address, "big"))
             if len(self.cache4) >= _CACHE_LIMIT:
                 self.cache4.clear()
@@ -98,8 +100,8 @@ class AllowedIPs:
 
     def lookup6(self, address: bytes) -> Any:
         """Owner of the longest prefix containing this 16-byte address, or None. Hot path."""
-        owner = self._cache6.get(address, _MISS)
-        if owner is _MISS:
+        owner = self._cache6.get(address, MISS)
+        if owner is MISS:
             owner = self._search(6, 128, int.from_bytes(address, "big"))
             if len(self._cache6) >= _CACHE_LIMIT:
                 self._cache6.clear()

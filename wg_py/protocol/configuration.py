@@ -1,8 +1,12 @@
 """Configuration of a `Device`: a UAPI `set` applied whole or not at all, and `get`.
 
-`Device.apply` and `Device.snapshot` call these; they are kept apart from the data path
-because they speak the model's language (wg_py.model.WgDevice/WgPeer used as a change)
-and run once per `wg set`, not per packet. Rules kept (wireguard-go's device/uapi.go):
+The engine calls `apply(device, change)` for a `set` and `snapshot(device)` for a `get`.
+They are kept apart from the data path because they speak the model's language
+(wg_py.model.WgDevice/WgPeer used as a change) and run once per `wg set`, not per packet.
+They change the device only through its documented surface (settings and the peer
+lifecycle: `add_peer`, `remove_peer`, `start_peer`, `send_keepalive`, `send_staged`,
+`expire_current_keypairs`, `set_identity`, `set_listen_port`); the device never calls back.
+Rules kept (wireguard-go's device/uapi.go):
 - `validate` checks everything first and raises UapiError(EINVAL) before any change:
   key and value sizes and ranges, allowed-IP types, and the peer count (MAX_PEERS)
   after the change, counting `replace_peers`, `remove` and `update_only`;
@@ -22,32 +26,33 @@ import ipaddress
 from wg_py.errors import UapiError
 from wg_py.model import WgAllowedIP, WgDevice, WgPeer, endpoint_from_sockaddr, endpoint_to_sockaddr
 from wg_py.protocol.constants import MAX_PEERS
+from wg_py.protocol.device import Device
 from wg_py.protocol.handshake import StaticIdentity
 from wg_py.protocol.peer import Peer
 
 _KEY_LEN = 32
 
 
-def apply(device, change: WgDevice) -> None:
+def apply(device: Device, change: WgDevice) -> None:
     """Apply a UAPI `set` whole, or raise UapiError(errno) having changed nothing."""
-    validate(device, change)
-    now = device.clock.monotonic()
-    if change.private_key is not None:
-        _set_private_key(device, change.private_key, now)
+    identity = validate(device, change)
+    if identity is not None:
+        _set_identity(device, identity)
     if change.listen_port is not None and change.listen_port != device.listen_port:
-        device.listen_port = change.listen_port
-        device._bound_port = None
+        device.set_listen_port(change.listen_port)
     if change.fwmark is not None:
         device.fwmark = change.fwmark
     if change.replace_peers:
         for peer in list(device.peers.values()):
-            device._remove_peer(peer)
+            device.remove_peer(peer)
     for peer_change in change.peers:
-        _apply_peer(device, peer_change, now)
+        _apply_peer(device, peer_change)
 
 
-def validate(device, change: WgDevice) -> None:
-    """Raise UapiError(EINVAL) if any part of `change` is invalid; change nothing."""
+def validate(device: Device, change: WgDevice) -> StaticIdentity | None:
+    """Raise UapiError(EINVAL) if any part of `change` is invalid; change nothing.
+
+    Returns the identity a new private key makes (derived here once), or None."""
     def bad(reason: str) -> UapiError:
         return UapiError(errno.EINVAL, reason)
 
@@ -58,8 +63,10 @@ def validate(device, change: WgDevice) -> None:
     if change.fwmark is not None and not 0 <= change.fwmark <= 0xFFFFFFFF:
         raise bad("fwmark")
     own = device.identity.public
+    identity = None
     if change.private_key is not None:
-        own = StaticIdentity.from_private_bytes(change.private_key).public
+        identity = StaticIdentity.from_private_bytes(change.private_key)
+        own = identity.public
     keys = set() if change.replace_peers else {k for k in device.peers if k != own}
     for p in change.peers:
         if len(p.public_key) != _KEY_LEN:
@@ -81,36 +88,34 @@ def validate(device, change: WgDevice) -> None:
             keys.add(p.public_key)
     if len(keys) > MAX_PEERS:
         raise bad("too many peers")
+    return identity
 
 
-def _set_private_key(device, raw: bytes, now: float) -> None:
-    identity = StaticIdentity.from_private_bytes(raw)
+def _set_identity(device: Device, identity: StaticIdentity) -> None:
     if identity.private_bytes == device.identity.private_bytes:
         return
     if identity.public is not None:
         same = device.peers.get(identity.public)
         if same is not None:
-            device._remove_peer(same)
-    device.identity = identity
-    device.cookie_checker.init(identity.public)
+            device.remove_peer(same)
+    device.set_identity(identity)
     for peer in device.peers.values():
         peer.handshake.precomputed_static_static = identity.static_static(peer.public_key)
-        device._expire_current_keypairs(peer, now)
+        device.expire_current_keypairs(peer)
 
 
-def _apply_peer(device, change: WgPeer, now: float) -> None:
+def _apply_peer(device: Device, change: WgPeer) -> None:
     if change.public_key == device.identity.public:
         return  # a peer with our own public key is ignored, as by wireguard-go
     peer = device.peers.get(change.public_key)
     if change.remove:
         if peer is not None:
-            device._remove_peer(peer)
+            device.remove_peer(peer)
         return
     if peer is None:
         if change.update_only:
             return
-        peer = Peer(change.public_key, device.identity, device._schedule, device.rng)
-        device.peers[change.public_key] = peer
+        peer = device.add_peer(change.public_key)
     if change.preshared_key is not None:
         peer.handshake.preshared_key = change.preshared_key
     if change.endpoint is not None:
@@ -128,13 +133,13 @@ def _apply_peer(device, change: WgPeer, now: float) -> None:
         else:
             device.allowed_ips.insert(allowed.network, peer)
     if device.up:
-        device._start_peer(peer, now)
+        device.start_peer(peer)
         if keepalive_turned_on:
-            device._send_keepalive(peer, now)
-        device._send_staged(peer, now)
+            device.send_keepalive(peer)
+        device.send_staged(peer)
 
 
-def snapshot(device) -> WgDevice:
+def snapshot(device: Device) -> WgDevice:
     """Everything UAPI `get` reports; peers in the order they were added."""
     return WgDevice(
         private_key=device.identity.private_bytes,
@@ -145,7 +150,7 @@ def snapshot(device) -> WgDevice:
     )
 
 
-def _peer_snapshot(device, peer: Peer) -> WgPeer:
+def _peer_snapshot(device: Device, peer: Peer) -> WgPeer:
     secs, nsecs = divmod(peer.last_handshake_ns, 1_000_000_000)
     return WgPeer(
         public_key=peer.public_key,

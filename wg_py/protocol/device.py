@@ -3,10 +3,12 @@
 For adapter authors (the engine) -- what to call and what to drain:
 
     device = Device(clock, rng, mtu=1420)   # clock.monotonic()/clock.wall(), rng.randbytes(n)
-    device.apply(change)                    # a parsed UAPI `set` (wg_py.model.WgDevice); atomic:
+    configuration.apply(device, change)     # a parsed UAPI `set` (wg_py.model.WgDevice); atomic:
                                             #   raises wg_py.errors.UapiError(errno) and changes
                                             #   nothing if any part is invalid
-    device.snapshot()                       # a WgDevice for UAPI `get`
+    configuration.snapshot(device)          # a WgDevice for UAPI `get`
+                                            #   (wg_py/protocol/configuration.py: it changes
+                                            #   peers only through the lifecycle API below)
     device.listen_port / device.fwmark      # what was asked for; bind / SO_MARK accordingly,
     device.set_bound_port(port)             #   then report the port actually bound
     device.set_up(True / False)             # link up/down; nothing is sent or accepted while down
@@ -54,15 +56,13 @@ responder's next keypair. Timer semantics are wireguard-go's, one per peer (time
 
 from __future__ import annotations
 
-import bisect
 import heapq
 import struct
 from collections import Counter
 from typing import Iterable
 
-from wg_py.model import WgDevice
-from wg_py.protocol import configuration, handshake as hs_mod
-from wg_py.protocol.allowedips import _MISS, AllowedIPs
+from wg_py.protocol import handshake as hs_mod
+from wg_py.protocol.allowedips import MISS, AllowedIPs
 from wg_py.protocol.constants import (
     INITIATION_SIZE, KEEPALIVE_SIZE, MAX_TIMER_HANDSHAKES, MESSAGE_COOKIE_REPLY,
     MESSAGE_INITIATION, MESSAGE_RESPONSE, MESSAGE_TRANSPORT, PADDING_MULTIPLE, REJECT_AFTER_MESSAGES,
@@ -72,11 +72,13 @@ from wg_py.protocol.constants import (
 from wg_py.protocol.cookie import CookieChecker, source_bytes
 from wg_py.protocol.crypto import InvalidTag
 from wg_py.protocol.handshake import StaticIdentity
+from wg_py.protocol.indices import IndexTable
 from wg_py.protocol.keypair import Keypair
 from wg_py.protocol.messages import (
     TRANSPORT_HEADER, pack_cookie_reply, pack_initiation, pack_response, unpack_cookie_reply,
     unpack_initiation, unpack_response,
 )
+from wg_py.protocol.outbox import Outbox
 from wg_py.protocol.peer import Peer
 from wg_py.protocol.ratelimiter import RateLimiter
 from wg_py.protocol.timers import TIMER_NAMES
@@ -93,7 +95,8 @@ UNDER_LOAD_THRESHOLD = 128
 
 
 def padding_size(size: int, mtu: int) -> int:
-    """Zero bytes to append to a plaintext (wireguard-go calculatePaddingSize)."""
+    """Zero bytes to append to a plaintext (wireguard-go calculatePaddingSize): the one
+    definition; the send path reads it from a table built from this (`Device.mtu`)."""
     if mtu == 0:
         return -size % PADDING_MULTIPLE
     last = size % mtu if size > mtu else size
@@ -105,7 +108,8 @@ class Device:
     """A sans-IO WireGuard device; see the module docstring for how to drive it."""
 
     def __init__(self, clock, rng, mtu: int = 1420) -> None:
-        self.clock, self.rng, self.mtu = clock, rng, mtu
+        self.clock, self.rng = clock, rng
+        self.mtu = mtu
         self.identity = StaticIdentity()
         self.listen_port = 0
         self.fwmark = 0
@@ -120,39 +124,35 @@ class Device:
         self._under_load_until = float("-inf")
         self._load_window_start = float("-inf")
         self._load_count = 0
-        self._keypairs_by_index: dict[int, Keypair] = {}
-        self._handshakes_by_index: dict[int, Peer] = {}
-        self._datagrams: list[tuple[bytes, tuple]] = []
-        # Who each run of the outbox is counted for: (first position, peer or None),
-        # appended when a run starts; kept with the last list taken for unsent().
-        self._owners: list[tuple[int, Peer | None]] = []
-        self._taken: list[tuple[bytes, tuple]] = []
-        self._taken_owners: list[tuple[int, Peer | None]] = []
+        self.indices = IndexTable(rng)
+        self.outbox = Outbox()
         self._packets: list[bytes] = []
         self._source_resets: list[tuple] = []
         self._authenticated: list[tuple] = []
         self._heap: list[tuple[float, int, Peer, str]] = []
         self._heap_seq = 0
 
+    @property
+    def mtu(self) -> int:
+        return self._mtu
+
+    @mtu.setter
+    def mtu(self, mtu: int) -> None:
+        """The TUN's MTU (padding depends on it): set it when the link's MTU changes."""
+        self._mtu = mtu
+        # padding_size for every size up to the MTU, looked up once per packet sent.
+        self._padding = [padding_size(size, mtu) for size in range(mtu + 1)]
+
     # ======================================================================================
     # Outputs
     # ======================================================================================
     def take_datagrams(self) -> list[tuple[bytes, tuple]]:
-        out, self._datagrams = self._datagrams, []
-        self._taken, self._taken_owners, self._owners = out, self._owners, []
-        return out
+        return self.outbox.take()
 
     def unsent(self, positions: Iterable[int]) -> None:
         """The adapter could not send these datagrams of the list take_datagrams() last
-        returned: take them out of their peer's tx_bytes. wireguard-go counts a datagram
-        only once its socket accepted it (peer.go SendBuffer)."""
-        taken, owners = self._taken, self._taken_owners
-        starts = [start for start, _ in owners]
-        for position in positions:
-            if 0 <= position < len(taken):
-                peer = owners[bisect.bisect_right(starts, position) - 1][1]
-                if peer is not None:
-                    peer.tx_bytes -= len(taken[position][0])
+        returned: take them out of their peer's tx_bytes (wg_py/protocol/outbox.py)."""
+        self.outbox.unsent(positions)
 
     def take_packets(self) -> list[bytes]:
         out, self._packets = self._packets, []
@@ -186,7 +186,7 @@ class Device:
         return None
 
     # ======================================================================================
-    # Configuration
+    # Device settings (wg_py/protocol/configuration.py applies UAPI `set` through these)
     # ======================================================================================
     @property
     def public_key(self) -> bytes | None:
@@ -199,6 +199,17 @@ class Device:
     def set_bound_port(self, port: int) -> None:
         """The engine reports the UDP port it actually bound (what `get` shows)."""
         self._bound_port = port
+
+    def set_listen_port(self, port: int) -> None:
+        """A new port to listen on: `bound_port` shows it until the engine reports its bind."""
+        self.listen_port = port
+        self._bound_port = None
+
+    def set_identity(self, identity: StaticIdentity) -> None:
+        """Our static keypair. The caller has dealt with the peers (see configuration.py):
+        this only installs it where handshakes and cookies read it."""
+        self.identity = identity
+        self.cookie_checker.init(identity.public)
 
     def set_up(self, up: bool) -> None:
         """Interface up: peers start (persistent keepalive sends at once). Down: all stop."""
@@ -214,21 +225,44 @@ class Device:
             else:
                 self._stop_peer(peer)
 
-    def apply(self, change: WgDevice) -> None:
-        """Apply a UAPI `set` whole, or raise UapiError(errno) having changed nothing.
-
-        The rules live in wg_py/protocol/configuration.py (validation, private key change,
-        per-peer changes); the peer lifecycle they use stays here.
-        """
-        configuration.apply(self, change)
-
-    def snapshot(self) -> WgDevice:
-        """Everything UAPI `get` reports; peers in the order they were added."""
-        return configuration.snapshot(self)
-
     # ======================================================================================
-    # Peer lifecycle (wireguard-go peer.go Start/Stop/ZeroAndFlushAll/ExpireCurrentKeypairs)
+    # Peer lifecycle (wireguard-go peer.go Start/Stop/ZeroAndFlushAll/ExpireCurrentKeypairs).
+    # The public methods are the surface configuration.py uses; each reads the clock itself.
     # ======================================================================================
+    def add_peer(self, public_key: bytes) -> Peer:
+        """A new, stopped peer with no allowed IPs (the caller checked it is not known)."""
+        peer = Peer(public_key, self.identity, self._schedule, self.rng)
+        self.peers[public_key] = peer
+        return peer
+
+    def remove_peer(self, peer: Peer) -> None:
+        """Stop `peer`, drop its allowed IPs, and forget it."""
+        self.allowed_ips.remove_by_owner(peer)
+        self._stop_peer(peer)
+        del self.peers[peer.public_key]
+
+    def start_peer(self, peer: Peer) -> None:
+        """Let `peer` send and receive (its timers run); nothing is sent yet."""
+        self._start_peer(peer, self.clock.monotonic())
+
+    def send_keepalive(self, peer: Peer) -> None:
+        """Send a keepalive now (handshaking first if there is no usable keypair)."""
+        self._send_keepalive(peer, self.clock.monotonic())
+
+    def send_staged(self, peer: Peer) -> None:
+        """Send what waited for a keypair, or start a handshake for it."""
+        self._send_staged(peer, self.clock.monotonic())
+
+    def expire_current_keypairs(self, peer: Peer) -> None:
+        """Stop sending under `peer`'s current keypairs: the next packet handshakes anew."""
+        now = self.clock.monotonic()
+        self.indices.forget_handshake(peer)
+        peer.handshake.clear()
+        peer.handshake.last_sent_handshake = now - (REKEY_TIMEOUT + 1)
+        for keypair in (peer.keypairs.current, peer.keypairs.next):
+            if keypair is not None:
+                keypair.expire_sending()
+
     def _start_peer(self, peer: Peer, now: float) -> None:
         if peer.running:
             return
@@ -241,44 +275,12 @@ class Device:
         self._zero_and_flush_all(peer)
         peer.running = False
 
-    def _remove_peer(self, peer: Peer) -> None:
-        self.allowed_ips.remove_by_owner(peer)
-        self._stop_peer(peer)
-        del self.peers[peer.public_key]
-
     def _zero_and_flush_all(self, peer: Peer) -> None:
         for keypair in peer.keypairs.clear():
-            self._keypairs_by_index.pop(keypair.local_index, None)
-        self._forget_handshake_index(peer)
+            self.indices.drop_keypair(keypair)
+        self.indices.forget_handshake(peer)
         peer.handshake.clear()
         peer.staged.clear()
-
-    def _expire_current_keypairs(self, peer: Peer, now: float) -> None:
-        self._forget_handshake_index(peer)
-        peer.handshake.clear()
-        peer.handshake.last_sent_handshake = now - (REKEY_TIMEOUT + 1)
-        for keypair in (peer.keypairs.current, peer.keypairs.next):
-            if keypair is not None:
-                keypair.expire_sending()
-
-    # ======================================================================================
-    # Indices (random, unique per device)
-    # ======================================================================================
-    def _new_index_for(self, peer: Peer):
-        def new_index() -> int:
-            while True:
-                index = int.from_bytes(self.rng.randbytes(4), "little")
-                # 0 is kept free: it means "no index" in a Handshake.
-                if index and index not in self._keypairs_by_index and index not in self._handshakes_by_index:
-                    self._handshakes_by_index[index] = peer
-                    return index
-        return new_index
-
-    def _forget_handshake_index(self, peer: Peer) -> None:
-        index = peer.handshake.local_index
-        if index and self._handshakes_by_index.get(index) is peer:
-            del self._handshakes_by_index[index]
-        peer.handshake.local_index = 0
 
     # ======================================================================================
     # Timers
@@ -356,7 +358,7 @@ class Device:
         cache4 = self.allowed_ips.cache4
         stats = self.stats
         dst4, dst6 = _DST4, _DST6
-        last_peer, group = _MISS, None   # _MISS: never a peer, nor None (no route)
+        last_peer, group = MISS, None   # MISS: never a peer, nor None (no route)
         # Packets may be memoryviews into the caller's reused buffer: they are encrypted
         # straight from it, and copied only if they must wait (staged) -- see _stage.
         for packet in packets:
@@ -364,8 +366,8 @@ class Device:
             version = packet[0] >> 4 if size else 0
             if version == 4 and size >= 20:
                 dst = dst4(packet)[0]
-                peer = cache4.get(dst, _MISS)
-                if peer is _MISS:
+                peer = cache4.get(dst, MISS)
+                if peer is MISS:
                     peer = lookup4(dst)
             elif version == 6 and size >= 40:
                 peer = lookup6(dst6(packet)[0])
@@ -448,19 +450,17 @@ class Device:
             pack_nonce = _NONCE.pack
             transport = MESSAGE_TRANSPORT
             receiver = keypair.remote_index
-            mtu = self.mtu
-            self._owners.append((len(self._datagrams), peer))
-            append = self._datagrams.append
+            mtu = self._mtu
+            padding = self._padding
+            outbox = self.outbox
+            outbox.begin_run(peer)
+            append = outbox.datagrams.append
             counter = first
             tx = 0
             for packet in packets:
                 size = len(packet)
                 if size:
-                    if size <= mtu:
-                        padded = (size + 15) & -16
-                        pad = (mtu if padded > mtu else padded) - size
-                    else:
-                        pad = padding_size(size, mtu)
+                    pad = padding[size] if size <= mtu else padding_size(size, mtu)
                     if pad:
                         packet = b"".join((packet, _ZEROS[:pad]))
                         size += pad
@@ -490,9 +490,7 @@ class Device:
         if peer.endpoint is None:
             self.stats["no_endpoint"] += 1
             return
-        self._owners.append((len(self._datagrams), peer))
-        self._datagrams.append((data, peer.endpoint))
-        peer.tx_bytes += len(data)
+        self.outbox.send(peer, data, peer.endpoint)
 
     def _send_handshake_initiation(self, peer: Peer, now: float, is_retry: bool) -> None:
         if not is_retry:
@@ -501,8 +499,8 @@ class Device:
         if now - hs.last_sent_handshake < REKEY_TIMEOUT:
             return
         hs.last_sent_handshake = now
-        self._forget_handshake_index(peer)
-        msg = hs_mod.create_initiation(hs, self.identity, self.rng, self.clock.wall(), self._new_index_for(peer))
+        self.indices.forget_handshake(peer)
+        msg = hs_mod.create_initiation(hs, self.identity, self.rng, self.clock.wall(), self.indices.allocator_for(peer))
         if msg is None:
             self.stats["initiation_impossible"] += 1
             return
@@ -515,10 +513,10 @@ class Device:
     def _send_handshake_response(self, peer: Peer, now: float) -> None:
         hs = peer.handshake
         hs.last_sent_handshake = now
-        self._forget_handshake_index(peer)
-        msg = hs_mod.create_response(hs, self.rng, self._new_index_for(peer))
+        self.indices.forget_handshake(peer)
+        msg = hs_mod.create_response(hs, self.rng, self.indices.allocator_for(peer))
         if msg is None:
-            self._forget_handshake_index(peer)
+            self.indices.forget_handshake(peer)
             self.stats["bad_handshake"] += 1
             return
         data = peer.cookie_generator.add_macs(pack_response(msg), now)
@@ -533,13 +531,10 @@ class Device:
         index, remote_index = hs.local_index, hs.remote_index
         send_key, receive_key, initiator = hs_mod.begin_session(hs)
         keypair = Keypair(send_key, receive_key, now, initiator, index, remote_index, peer)
-        if self._handshakes_by_index.get(index) is peer:
-            del self._handshakes_by_index[index]
-        self._keypairs_by_index[index] = keypair
+        self.indices.promote(peer, keypair)
         hs.local_index = 0
         for dropped in peer.keypairs.rotate_on_session(keypair):
-            if self._keypairs_by_index.get(dropped.local_index) is dropped:
-                del self._keypairs_by_index[dropped.local_index]
+            self.indices.drop_keypair(dropped)
 
     # ======================================================================================
     # Receiving
@@ -573,7 +568,7 @@ class Device:
                 stats["device_down"] += 1
             return
         now = self.clock.monotonic()
-        keypair_get = self._keypairs_by_index.get
+        keypair_get = self.indices.keypairs.get
         unpack_header = TRANSPORT_HEADER.unpack_from
         pack_nonce = _NONCE.pack
         lookup4, lookup6 = self.allowed_ips.lookup4, self.allowed_ips.lookup6
@@ -584,9 +579,9 @@ class Device:
         # The (peer, addr) last stored in last_addr / the peer last stored in data_peers:
         # runs from one peer and one read (GRO) skip the dict stores.
         stored_peer = stored_addr = data_peer = None
-        # The keypair that passed its checks last and its parts; _MISS: none (never None,
+        # The keypair that passed its checks last and its parts; MISS: none (never None,
         # which an unknown index gives).
-        checked, decrypt, replay, peer = _MISS, None, None, None
+        checked, decrypt, replay, peer = MISS, None, None, None
         for data, addr in batch:
             size = len(data)
             if size >= KEEPALIVE_SIZE and data[0] == MESSAGE_TRANSPORT:
@@ -604,19 +599,15 @@ class Device:
                     if now - keypair.created > REJECT_AFTER_TIME or not peer.running:
                         stats["keypair_expired"] += 1
                         continue
-                    checked, decrypt, replay = keypair, keypair.receive.decrypt, keypair.replay
+                    checked, decrypt, replay = keypair, keypair.receive.decrypt, keypair.replay.accept
                 try:
                     plain = decrypt(pack_nonce(counter), data[16:], None)
                 except InvalidTag:
                     stats["decrypt_failed"] += 1
                     continue
-                # Replay check, after the tag verified. Inline fast path for the common case
-                # (the next counter in the same 64-bit block); ReplayFilter has the full rule.
-                last = replay.last
-                if last < counter < REJECT_AFTER_MESSAGES and (counter ^ last) < 64:
-                    replay.last = counter
-                    replay.ring[(counter >> 6) & 127] |= 1 << (counter & 63)
-                elif not replay.validate(counter):
+                # Replay check, only after the tag verified: a forged packet must not move
+                # the window.
+                if not replay(counter):
                     stats["replay"] += 1
                     continue
                 if keypair is peer.keypairs.next:
@@ -642,8 +633,8 @@ class Device:
                         continue
                     if length != plain_size:
                         plain = plain[:length]
-                    owner = cache4.get(plain[12:16], _MISS)
-                    if owner is _MISS:
+                    owner = cache4.get(plain[12:16], MISS)
+                    if owner is MISS:
                         owner = lookup4(plain[12:16])
                     if owner is not peer:
                         stats["bad_src_ip"] += 1
@@ -667,7 +658,7 @@ class Device:
                 packets_out.append(plain)
             else:
                 self._receive_handshake_message(bytes(data), addr, now)
-                checked = _MISS   # a handshake may have rotated keypairs: check afresh
+                checked = MISS   # a handshake may have rotated keypairs: check afresh
         for peer, addr in last_addr.items():
             peer.endpoint = addr
             authenticated.append(addr)
@@ -680,8 +671,8 @@ class Device:
     def _confirm_next_keypair(self, peer: Peer, keypair: Keypair, addr: tuple, now: float) -> None:
         """First transport packet under a responder's next keypair: it becomes current."""
         dropped = peer.keypairs.confirm_next(keypair)
-        if dropped is not None and self._keypairs_by_index.get(dropped.local_index) is dropped:
-            del self._keypairs_by_index[dropped.local_index]
+        if dropped is not None:
+            self.indices.drop_keypair(dropped)
         peer.endpoint = addr
         self._handshake_complete(peer)
         self._send_staged(peer, now)
@@ -727,8 +718,7 @@ class Device:
             if not self.cookie_checker.check_mac2(data, src, now):
                 sender = int.from_bytes(data[4:8], "little")
                 reply = self.cookie_checker.create_reply(data, sender, src, now, self.rng)
-                self._owners.append((len(self._datagrams), None))   # counted for no peer
-                self._datagrams.append((pack_cookie_reply(reply), addr))
+                self.outbox.send_uncounted(pack_cookie_reply(reply), addr)
                 self.stats["cookie_reply_sent"] += 1
                 return
             if not self.rate_limiter.allow(addr, now):
@@ -744,8 +734,7 @@ class Device:
         if reply is None:
             self.stats["bad_size"] += 1
             return
-        keypair = self._keypairs_by_index.get(reply.receiver)
-        peer = keypair.peer if keypair is not None else self._handshakes_by_index.get(reply.receiver)
+        peer = self.indices.peer_for(reply.receiver)
         if peer is None or not peer.running:
             self.stats["unknown_index"] += 1
             return
@@ -776,7 +765,7 @@ class Device:
 
     def _receive_response(self, data: bytes, addr: tuple, now: float) -> None:
         msg = unpack_response(data)
-        peer = self._handshakes_by_index.get(msg.receiver)
+        peer = self.indices.handshakes.get(msg.receiver)
         if peer is None or not peer.running:
             self.stats["unknown_index"] += 1
             return

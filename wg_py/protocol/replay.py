@@ -28,6 +28,16 @@ class ReplayFilter:
         self.last = 0
         self.ring = [0] * _RING_BLOCKS
 
+    def accept(self, counter: int) -> bool:
+        """`validate` with the common case first: the next counter in the current 64-bit block
+        (no block to clear). The receive path calls this once per transport packet."""
+        last = self.last
+        if last < counter < REJECT_AFTER_MESSAGES and (counter ^ last) < 64:
+            self.last = counter
+            self.ring[(counter >> _BLOCK_BITS_LOG) & _BLOCK_MASK] |= 1 << (counter & _BIT_MASK)
+            return True
+        return self.validate(counter)
+
     def validate(self, counter: int, limit: int = REJECT_AFTER_MESSAGES) -> bool:
         """Accept `counter` (and remember it) or refuse it as replayed, too old or over the limit."""
         if counter >= limit:
