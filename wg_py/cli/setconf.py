@@ -13,8 +13,10 @@ from __future__ import annotations
 
 from wg_py import ipc
 from wg_py.cli.errors import report, usage_error
-from wg_py.config import decode_config, parse_wg_config
+from wg_py.config.conffile import decode_config, parse_wg_config
 from wg_py.errors import ConfigRetrieveError, InterfaceAccessError, KeyFileError, WgError
+from wg_py.hostio import SystemLookup, stderr_warn
+from wg_py.ipc.prefetch import KeysPrefetch
 from wg_py.keys import ZERO_KEY
 from wg_py.model import WgDevice, WgPeer
 
@@ -59,17 +61,18 @@ def run(argv0: str, name: str, argv: list[str]) -> int:
     if len(argv) != 2:
         return usage_error(argv0, name, "<interface> <configuration filename>")
     ifname, path = argv
-    pending: list[ipc.KeysPrefetch] = []
+    pending: list[KeysPrefetch] = []
 
     def start_get() -> None:
-        pending.append(ipc.KeysPrefetch(ifname))
+        pending.append(KeysPrefetch(ifname))
 
     try:
         text = read_config_file(path)
         # syncconf reads the running configuration only for a file with peers, as wg does;
         # the read starts at the first [Peer] and goes on (in a child process) while the rest
         # of the file is parsed.
-        change = parse_wg_config(text, append=(name == "addconf"),
+        change = parse_wg_config(text, append=(name == "addconf"), warn=stderr_warn,
+                                 lookup=SystemLookup(stderr_warn),
                                  on_first_peer=start_get if name == "syncconf" else None)
         if pending:
             try:
