@@ -6,17 +6,12 @@ from __future__ import annotations
 
 from wg_quick_py import dns, firewall, hooks, proc, save, teardown, wgtool
 from wg_quick_py.conffile import Context
-from wg_quick_py.errors import NotWireGuard, QuickError
-
-
-def require_wireguard(ifname: str) -> None:
-    if ifname not in wgtool.interfaces():
-        raise NotWireGuard(ifname)
+from wg_quick_py.errors import QuickError
 
 
 def run(ctx: Context) -> int:
     ifname, cfg = ctx.interface, ctx.config
-    require_wireguard(ifname)
+    wgtool.require_wireguard(ifname)
     hooks.run_hooks(cfg.pre_down, ifname, ctx.path)
     if cfg.save_config:
         save.save_config(ctx)

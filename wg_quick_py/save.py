@@ -17,9 +17,7 @@ from wg_quick_py.errors import SaveFailed
 
 
 def run(ctx: Context) -> int:
-    from wg_quick_py.down import require_wireguard
-
-    require_wireguard(ctx.interface)
+    wgtool.require_wireguard(ctx.interface)
     save_config(ctx)
     return 0
 

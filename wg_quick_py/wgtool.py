@@ -18,7 +18,7 @@ import tempfile
 from dataclasses import dataclass, field
 
 from wg_quick_py import proc
-from wg_quick_py.errors import StepFailed
+from wg_quick_py.errors import NotWireGuard, StepFailed
 
 
 def wg(args: list[str], *, capture: bool = False, pass_fds: tuple[int, ...] = ()) -> tuple[int, str]:
@@ -104,6 +104,12 @@ class Dump:
     @property
     def has_default_route(self) -> bool:
         return any(p.endswith("/0") for p in self.allowed_ips)
+
+
+def require_wireguard(ifname: str) -> None:
+    """`down` and `save` refuse an interface `wg show interfaces` does not list."""
+    if ifname not in interfaces():
+        raise NotWireGuard(ifname)
 
 
 def dump(ifname: str) -> Dump | None:
