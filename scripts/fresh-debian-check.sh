@@ -49,6 +49,8 @@ status=0
 for command in "${commands[@]}"; do
 	start=$SECONDS
 	unshare -m --propagation private bash -euc '
+		# The root must be a mount point of its own: ip-netns remounts / inside it.
+		mount --bind "$root" "$root"
 		mount --rbind /dev "$root/dev"
 		mount -t proc proc "$root/proc"
 		mount --rbind /sys "$root/sys"

@@ -3,7 +3,9 @@
     L3  CLIs            wg_py/cli/*  ·  wg_quick_py/*
     L2  I/O adapters    wg_py/ipc/*  ·  wg_py/engine/*  ·  wg_quick_py/{net,proc}.py
     L1  protocol core   wg_py/protocol/*
-    L0  shared, pure    wg_py/{errors,keys,model,config,uapi,...}.py  ·  wg_quick_py/errors.py
+    L0  shared, pure    wg_py/{errors,keys,model,fastpath,...}.py  ·  wg_py/config/*  ·  wg_py/uapi/*
+                        ·  wg_quick_py/{errors,quickconfig}.py
+    (wg_py/hostio/*, the I/O half of config parsing, is L2)
 
 Rules checked (imports anywhere in a module, function bodies included):
 - imports only point down (or within a layer);
@@ -13,7 +15,13 @@ Rules checked (imports anywhere in a module, function bodies included):
 - L0 and L1 import no I/O framework (pyroute2, typer, rich), and the protocol core has no
   I/O, clock or randomness of its own (no os, time, random, secrets, threads, selectors...);
 - the dispatch and the key commands import only the standard library and wg-py at module
-  level (anything heavier must be imported where it is used).
+  level (anything heavier must be imported where it is used);
+- no module imports another module's private (`_name`) names, and only wg_py/fastpath.py
+  imports implementation-private modules (`_socket`, `_operator`, a library's `_rust`);
+- module boundaries: the parsers (wg_py/config, the UAPI codec, wg-quick's quickconfig) do
+  no I/O of their own and never reach for wg_py/hostio; the UAPI's client and server halves
+  never import each other, the engine uses only the server half and ipc only the client's;
+  the protocol's device never imports its configuration (configuration drives the device).
 """
 
 from __future__ import annotations
@@ -51,7 +59,12 @@ def all_modules() -> dict[str, Path]:
 
 # wg-quick's own modules outside L3: its error vocabulary (like wg_py.errors) and its two
 # I/O adapters (netlink via pyroute2; running and announcing commands).
-WG_QUICK_LAYERS = {"wg_quick_py.errors": 0, "wg_quick_py.net": 2, "wg_quick_py.proc": 2}
+WG_QUICK_LAYERS = {"wg_quick_py.errors": 0, "wg_quick_py.quickconfig": 0, "wg_quick_py.net": 2,
+                   "wg_quick_py.proc": 2}
+PURE_PARSERS = ("wg_py.config", "wg_py.uapi.text", "wg_py.uapi.client", "wg_py.uapi.server",
+                "wg_quick_py.quickconfig")
+PARSER_FORBIDDEN = ("os", "sys", "time", "socket", "subprocess", "select", "selectors", "fcntl", "io")
+FASTPATH = "wg_py.fastpath"
 
 
 def layer(module: str) -> int:
@@ -59,11 +72,21 @@ def layer(module: str) -> int:
         return WG_QUICK_LAYERS[module]
     if module in ("wg_py.__main__",) or module.startswith(("wg_py.cli", "wg_quick_py")):
         return 3
-    if module.startswith(("wg_py.ipc", "wg_py.engine")):
+    if module.startswith(("wg_py.ipc", "wg_py.engine", "wg_py.hostio")):
         return 2
     if module.startswith("wg_py.protocol"):
         return 1
     return 0  # wg_py itself and its top-level modules: the shared vocabulary
+
+
+def private_names(path: Path) -> list[tuple[str, str, int]]:
+    """(module, name, line) for every `from X import _name` in the file."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        if isinstance(node, ast.ImportFrom) and node.module != "__future__":
+            found += [(node.module or "", alias.name, node.lineno) for alias in node.names
+                      if alias.name.startswith("_") and not alias.name.startswith("__")]
+    return found
 
 
 def imports(path: Path, module: str, top_level_only: bool = False) -> list[tuple[str, int]]:
@@ -119,6 +142,25 @@ def violations_of(module: str, path: Path) -> list[str]:
             problems.append(f"{where} (L{src_layer} is pure: no {top})")
         if src_layer == 1 and top in PROTOCOL_FORBIDDEN:
             problems.append(f"{where} (the protocol core is sans-IO: clock and randomness are handed in)")
+        if module != FASTPATH and any(part.startswith("_") and not part.startswith("__")
+                                      for part in target.split(".")):
+            problems.append(f"{where} (implementation-private: only {FASTPATH} imports those)")
+        if any(is_under(module, p) for p in PURE_PARSERS):
+            if top in PARSER_FORBIDDEN:
+                problems.append(f"{where} (a parser does no I/O: hand it a Lookup)")
+            if is_under(target, "wg_py.hostio"):
+                problems.append(f"{where} (the pure parsers never reach for wg_py.hostio)")
+        for half, other in (("wg_py.uapi.client", "wg_py.uapi.server"), ("wg_py.uapi.server", "wg_py.uapi.client")):
+            if is_under(module, half) and is_under(target, other):
+                problems.append(f"{where} (the UAPI's two halves share only wg_py.uapi.text)")
+        if is_under(module, "wg_py.engine") and is_under(target, "wg_py.uapi.client"):
+            problems.append(f"{where} (the engine is the UAPI's server)")
+        if is_under(module, "wg_py.ipc") and is_under(target, "wg_py.uapi.server"):
+            problems.append(f"{where} (ipc is the UAPI's client)")
+        if module == "wg_py.protocol.device" and is_under(target, "wg_py.protocol.configuration"):
+            problems.append(f"{where} (configuration drives the device, never the other way)")
+    for source, name, line in private_names(path) if module != FASTPATH else ():
+        problems.append(f"{path.relative_to(REPO)}:{line} imports {name} from {source} (another module's private name)")
     if module in LIGHT_MODULES:
         for target, line in imports(path, module, top_level_only=True):
             top = target.split(".")[0]
@@ -146,6 +188,12 @@ def test_the_checker_catches_violations(tmp_path, monkeypatch):
         "wg_quick_py.up": "from wg_py.engine.loop import Engine\n",
         "wg_py.cli.genkey": "import typer\n",
         "wg_py.protocol.peer": "from ..engine import loop\n",
+        "wg_py.protocol.device": "from wg_py.protocol.allowedips import _MISS\n",
+        "wg_py.uapi.client": "from wg_py.uapi import server\n",
+        "wg_py.config.values": "import time\n",
+        "wg_py.config.conffile": "from wg_py.hostio import SystemLookup\n",
+        "wg_py.cli.show": "import _socket\n",
+        "wg_py.engine.loop": "from wg_py.uapi.client import parse_get\n",
     }
     monkeypatch.setattr(sys.modules[__name__], "REPO", tmp_path)
     for module, source in bad.items():

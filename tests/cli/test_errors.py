@@ -15,6 +15,7 @@ import subprocess
 
 import pytest
 
+from tests.support.nobody import skip_unless_nobody_reaches_the_checkout
 from tests.cli.sidebyside import REAL_WG, ours, real
 from tests.support.fake_uapi import FakeUapi
 from tests.support.netns import SOCKET_DIR, unique_ifname
@@ -177,6 +178,7 @@ def test_regular_file_is_not_an_interface():
 
 def test_permission_denied_for_non_root():
     """As nobody, the root-only socket refuses the connection: both print EACCES."""
+    skip_unless_nobody_reaches_the_checkout()
     repo = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     drop = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
     with FakeUapi() as fake:
