@@ -4,7 +4,7 @@
     L2  I/O adapters    wg_py/ipc/*  ·  wg_py/engine/*  ·  wg_quick_py/{net,proc}.py
     L1  protocol core   wg_py/protocol/*
     L0  shared, pure    wg_py/{errors,keys,model,fastpath,...}.py  ·  wg_py/config/*  ·  wg_py/uapi/*
-                        ·  wg_quick_py/{errors,quickconfig}.py
+                        ·  wg_quick_py/errors.py
     (wg_py/hostio/*, the I/O half of config parsing, is L2)
 
 Rules checked (imports anywhere in a module, function bodies included):
@@ -18,7 +18,7 @@ Rules checked (imports anywhere in a module, function bodies included):
   level (anything heavier must be imported where it is used);
 - no module imports another module's private (`_name`) names, and only wg_py/fastpath.py
   imports implementation-private modules (`_socket`, `_operator`, a library's `_rust`);
-- module boundaries: the parsers (wg_py/config, the UAPI codec, wg-quick's quickconfig) do
+- module boundaries: the parsers (wg_py/config, the UAPI codec, wg-quick's view in config/quick) do
   no I/O of their own and never reach for wg_py/hostio; the UAPI's client and server halves
   never import each other, the engine uses only the server half and ipc only the client's;
   the protocol's device never imports its configuration (configuration drives the device).
@@ -59,10 +59,8 @@ def all_modules() -> dict[str, Path]:
 
 # wg-quick's own modules outside L3: its error vocabulary (like wg_py.errors) and its two
 # I/O adapters (netlink via pyroute2; running and announcing commands).
-WG_QUICK_LAYERS = {"wg_quick_py.errors": 0, "wg_quick_py.quickconfig": 0, "wg_quick_py.net": 2,
-                   "wg_quick_py.proc": 2}
-PURE_PARSERS = ("wg_py.config", "wg_py.uapi.text", "wg_py.uapi.client", "wg_py.uapi.server",
-                "wg_quick_py.quickconfig")
+WG_QUICK_LAYERS = {"wg_quick_py.errors": 0, "wg_quick_py.net": 2, "wg_quick_py.proc": 2}
+PURE_PARSERS = ("wg_py.config", "wg_py.uapi.text", "wg_py.uapi.client", "wg_py.uapi.server")
 PARSER_FORBIDDEN = ("os", "sys", "time", "socket", "subprocess", "select", "selectors", "fcntl", "io")
 FASTPATH = "wg_py.fastpath"
 
@@ -70,7 +68,7 @@ FASTPATH = "wg_py.fastpath"
 def layer(module: str) -> int:
     if module in WG_QUICK_LAYERS:
         return WG_QUICK_LAYERS[module]
-    if module in ("wg_py.__main__",) or module.startswith(("wg_py.cli", "wg_quick_py")):
+    if module in ("wg_py.__main__", "wg_py.api") or module.startswith(("wg_py.cli", "wg_quick_py", "wg_py.app")):
         return 3
     if module.startswith(("wg_py.ipc", "wg_py.engine", "wg_py.hostio")):
         return 2
@@ -157,6 +155,12 @@ def violations_of(module: str, path: Path) -> list[str]:
             problems.append(f"{where} (the engine is the UAPI's server)")
         if is_under(module, "wg_py.ipc") and is_under(target, "wg_py.uapi.server"):
             problems.append(f"{where} (ipc is the UAPI's client)")
+        if is_under(module, "wg_py.app") and top in PACKAGES and target != "wg_py" and not any(
+                is_under(target, ok) for ok in ("wg_py.app", "wg_py.api", "wg_py.crash", "wg_py.errors")):
+            problems.append(f"{where} (wg-py is built on wg_py.api alone)")
+        if (is_under(module, "wg_py.cli") or is_under(module, "wg_quick_py")) and (
+                is_under(target, "wg_py.app") or is_under(target, "wg_py.api")):
+            problems.append(f"{where} (wg and wg-quick never load the wg-py command)")
         if module == "wg_py.protocol.device" and is_under(target, "wg_py.protocol.configuration"):
             problems.append(f"{where} (configuration drives the device, never the other way)")
     for source, name, line in private_names(path) if module != FASTPATH else ():
@@ -194,6 +198,8 @@ def test_the_checker_catches_violations(tmp_path, monkeypatch):
         "wg_py.config.conffile": "from wg_py.hostio import SystemLookup\n",
         "wg_py.cli.show": "import _socket\n",
         "wg_py.engine.loop": "from wg_py.uapi.client import parse_get\n",
+        "wg_py.app.main": "from wg_py.ipc import get_device\n",
+        "wg_py.cli.show": "from wg_py import api\n",
     }
     monkeypatch.setattr(sys.modules[__name__], "REPO", tmp_path)
     for module, source in bad.items():

@@ -14,7 +14,7 @@ import sys
 from dataclasses import dataclass
 
 from wg_quick_py.errors import BadConfigName, ConfigMissing, ConfigUnreadable
-from wg_quick_py.quickconfig import QuickConfig, parse_quick_config
+from wg_py.config.quick import QuickConfig, parse_quick_config
 
 CONFIG_DIR = "/etc/wireguard"
 _NAME = r"[a-zA-Z0-9_=+.-]{1,15}"

@@ -14,11 +14,10 @@ from __future__ import annotations
 from wg_py import ipc
 from wg_py.cli.errors import report, usage_error
 from wg_py.config.conffile import decode_config, parse_wg_config
+from wg_py.config.sync import sync_change
 from wg_py.errors import ConfigRetrieveError, InterfaceAccessError, KeyFileError, WgError
 from wg_py.hostio import SystemLookup, stderr_warn
 from wg_py.ipc.prefetch import KeysPrefetch
-from wg_py.keys import ZERO_KEY
-from wg_py.model import WgDevice, WgPeer
 
 
 def read_config_file(path: str) -> str:
@@ -32,29 +31,6 @@ def read_config_file(path: str) -> str:
         # Rendered as the C tool's perror("fopen").
         raise KeyFileError("open", path, e.errno or 0) from None
     return decode_config(data)
-
-
-def sync_change(change: WgDevice, running: WgDevice) -> WgDevice:
-    """Turn a setconf change into the syncconf one, given the running configuration."""
-    if not change.peers or not running.peers:
-        return change
-    change.replace_peers = False
-    wanted = {peer.public_key: peer for peer in change.peers}
-    removals = []
-    for peer in running.peers:
-        target = wanted.get(peer.public_key)
-        if target is None:
-            removals.append(WgPeer(public_key=peer.public_key, remove=True))
-            continue
-        if peer.preshared_key is not None and target.preshared_key is None:
-            target.preshared_key = ZERO_KEY
-        if peer.persistent_keepalive_interval and target.persistent_keepalive_interval is None:
-            target.persistent_keepalive_interval = 0
-    # wg prepends each removal while walking the peers in ascending key order, so removals
-    # go out in descending key order; kept for byte-identical requests.
-    removals.sort(key=lambda peer: peer.public_key, reverse=True)
-    change.peers = removals + change.peers
-    return change
 
 
 def run(argv0: str, name: str, argv: list[str]) -> int:

@@ -1,11 +1,11 @@
-"""wg_quick_py/quickconfig.py: wg-quick's view of a config, side by side with the real
+"""wg_py/config/quick.py: wg-quick's view of a config, side by side with the real
 wg-quick's parse_options and strip."""
 
 from __future__ import annotations
 
 from tests.support.configs import *  # noqa: F403 - the shared keys, tools and helpers
 
-from wg_quick_py.quickconfig import QuickConfig, parse_quick_config
+from wg_py.config.quick import QuickConfig, parse_quick_config
 
 @pytest.fixture(autouse=True)
 def no_resolution_retries(monkeypatch):
