@@ -65,6 +65,7 @@ ListenPort = 51820
 Address = 10.200.0.1/24
 
 [Peer]
+# Name = demo-b
 PublicKey = $pub_b
 Endpoint = 192.0.2.2:51820
 AllowedIPs = 10.200.0.2/32
@@ -96,6 +97,12 @@ step "wg show"
 ip netns exec "$ns_a" "${WG[@]}" show "$if_a" || status=1
 echo
 ip netns exec "$ns_b" "${WG[@]}" show "$if_b" || status=1
+
+step "wg-py, the new command: a table with peer names, JSON, one frame of the live view"
+WG_PY=("$prefix/bin/wg-py")
+ip netns exec "$ns_a" "${WG_PY[@]}" show "$if_a" --config "$work/$if_a.conf" || status=1
+ip netns exec "$ns_a" "${WG_PY[@]}" show "$if_a" --json --config "$work/$if_a.conf" || status=1
+COLUMNS=80 ip netns exec "$ns_a" "${WG_PY[@]}" top "$if_a" --once --config "$work/$if_a.conf" || status=1
 
 step "wg-quick down, and a check that nothing is left"
 ip netns exec "$ns_a" "${WG_QUICK[@]}" down "$work/$if_a.conf"

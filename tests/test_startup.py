@@ -17,7 +17,7 @@ import pytest
 REPO = Path(__file__).resolve().parents[1]
 KEY = b"yAnz5TF+lXXJte14tji3zlMNq+hd2rYUIgJBgB3fBmk=\n"
 
-NEVER = ("typer", "rich", "pyroute2", "click", "wg_py.config", "wg_py.model", "wg_py.protocol",
+NEVER = ("typer", "rich", "pyroute2", "click", "prometheus_client", "wg_py.app", "wg_py.api", "wg_py.config", "wg_py.model", "wg_py.protocol",
          "wg_py.ipc", "wg_py.engine", "wg_quick_py")
 
 
@@ -85,3 +85,19 @@ def test_no_pyroute2_nor_slow_stdlib_without_kernel_wireguard(args):
     # Nor the stdlib modules that cost `wg show` several ms each and that it does not need.
     assert offenders(names, ("pyroute2", "wg_py.ipc.netlink", "typer", "rich", "dataclasses", "typing",
                              "re", "hmac", "inspect")) == []
+
+
+@pytest.mark.parametrize("argv", [["-m", "wg_py", "show"], ["-m", "wg_py", "show", "all", "dump"],
+                                  ["-m", "wg_quick_py", "strip", "/dev/null"]],
+                         ids=["wg-show", "wg-show-dump", "wg-quick-strip"])
+def test_wg_and_wg_quick_never_load_the_wg_py_command(argv, tmp_path):
+    """typer, rich and prometheus_client are wg-py's (the third command) alone."""
+    if "strip" in argv:
+        conf = tmp_path / "wg0.conf"
+        conf.write_text("[Interface]\n")
+        conf.chmod(0o600)
+        argv = [*argv[:-1], str(conf)]
+    r = subprocess.run([sys.executable, "-X", "importtime", *argv], capture_output=True, cwd=REPO, timeout=60)
+    names = [line.rsplit("|", 1)[1].strip() for line in r.stderr.decode().splitlines()
+             if line.startswith("import time:") and "|" in line]
+    assert names and offenders(names, ("typer", "rich", "prometheus_client", "click", "wg_py.app", "wg_py.api")) == []

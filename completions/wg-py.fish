@@ -1,0 +1,1 @@
+complete --command wg-py --no-files --arguments "(env _WG_PY_COMPLETE=complete_fish _TYPER_COMPLETE_FISH_ACTION=get-args _TYPER_COMPLETE_ARGS=(commandline -cp) wg-py)" --condition "env _WG_PY_COMPLETE=complete_fish _TYPER_COMPLETE_FISH_ACTION=is-args _TYPER_COMPLETE_ARGS=(commandline -cp) wg-py"
