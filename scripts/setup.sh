@@ -18,7 +18,7 @@ require_root
 
 require_debian_python
 apt_install wireguard-tools wireguard-go iproute2 iputils-ping iperf3 nftables procps psmisc \
-	tcpdump iptables zsh fish tmux
+	tcpdump iptables zsh fish tmux zbar-tools
 # wg-quick's DNS= goes through resolvconf(8). openresolv only touches /etc/resolv.conf when
 # called (the tests call it inside private mount namespaces); skip it where a resolvconf
 # (Debian's, or systemd-resolved's shim) is installed already.

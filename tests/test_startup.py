@@ -17,7 +17,7 @@ import pytest
 REPO = Path(__file__).resolve().parents[1]
 KEY = b"yAnz5TF+lXXJte14tji3zlMNq+hd2rYUIgJBgB3fBmk=\n"
 
-NEVER = ("typer", "rich", "pyroute2", "click", "prometheus_client", "wg_py.app", "wg_py.api", "wg_py.config", "wg_py.model", "wg_py.protocol",
+NEVER = ("typer", "rich", "pyroute2", "click", "prometheus_client", "segno", "wg_py.app", "wg_py.api", "wg_py.manage", "wg_py.config", "wg_py.model", "wg_py.protocol",
          "wg_py.ipc", "wg_py.engine", "wg_quick_py")
 
 
@@ -91,7 +91,7 @@ def test_no_pyroute2_nor_slow_stdlib_without_kernel_wireguard(args):
                                   ["-m", "wg_quick_py", "strip", "/dev/null"]],
                          ids=["wg-show", "wg-show-dump", "wg-quick-strip"])
 def test_wg_and_wg_quick_never_load_the_wg_py_command(argv, tmp_path):
-    """typer, rich and prometheus_client are wg-py's (the third command) alone."""
+    """typer, rich, prometheus_client and segno are wg-py's (the third command) alone."""
     if "strip" in argv:
         conf = tmp_path / "wg0.conf"
         conf.write_text("[Interface]\n")
@@ -100,4 +100,4 @@ def test_wg_and_wg_quick_never_load_the_wg_py_command(argv, tmp_path):
     r = subprocess.run([sys.executable, "-X", "importtime", *argv], capture_output=True, cwd=REPO, timeout=60)
     names = [line.rsplit("|", 1)[1].strip() for line in r.stderr.decode().splitlines()
              if line.startswith("import time:") and "|" in line]
-    assert names and offenders(names, ("typer", "rich", "prometheus_client", "click", "wg_py.app", "wg_py.api")) == []
+    assert names and offenders(names, ("typer", "rich", "prometheus_client", "segno", "click", "wg_py.app", "wg_py.api", "wg_py.manage")) == []

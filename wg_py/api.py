@@ -21,6 +21,10 @@ words `wg` itself would print for it. `list_interfaces` raises InterfaceListErro
 `get_interface`/`get_device` InterfaceAccessError (with `.errno`), `set_device`/`set_config`/
 `sync` InterfaceModifyError, or ConfigLineError/ConfigValueError for a bad configuration
 (with `.lineno`), before anything is changed.
+
+Clients of a server (`wg-py peer ...`): `add_peer`, `list_peers`, `client_config_of`,
+`rename_peer`, `remove_peer` change the server's wg-quick config file safely and apply it live
+with syncconf semantics (`wg_py.manage`); they raise PeerAdminError, with nothing written.
 """
 
 from __future__ import annotations
@@ -32,15 +36,17 @@ from dataclasses import dataclass
 from wg_py import ipc, keys
 from wg_py.config.conffile import parse_wg_config
 from wg_py.config.quick import parse_quick_config
-from wg_py.config.sync import sync_change
-from wg_py.errors import ConfigRetrieveError, InterfaceAccessError, WgError
+from wg_py.errors import WgError
 from wg_py.hostio import SystemLookup
+from wg_py.config.peers import check_name as check_peer_name
+from wg_py.manage import NewClient, PeerEntry, add_peer, client_config_of, list_peers, remove_peer, rename_peer
 from wg_py.model import WgDevice
 from wg_py.uapi.text import format_endpoint, format_prefix
 
-__all__ = ["Interface", "Peer", "WgError", "describe", "generate_preshared_key", "generate_private_key",
-           "get_device", "get_interface", "list_interfaces", "peer_names", "public_key", "set_config",
-           "set_device", "strip", "sync"]
+__all__ = ["Interface", "NewClient", "Peer", "PeerEntry", "WgError", "add_peer", "check_peer_name", "client_config_of", "describe",
+           "generate_preshared_key", "generate_private_key", "get_device", "get_interface", "list_interfaces",
+           "list_peers", "peer_names", "public_key", "remove_peer", "rename_peer", "set_config", "set_device",
+           "strip", "sync"]
 
 CONFIG_DIR = "/etc/wireguard"
 
@@ -86,8 +92,15 @@ class Interface:
 
 
 def describe(error: WgError) -> str:
-    """What `wg` prints for `error`, in its exact words (a parse error has two lines)."""
+    """What `wg` prints for `error`, in its exact words (a parse error has two lines); for
+    what `add_peer` and the other client functions refuse, one line of wg-py's."""
     from wg_py.cli.errors import render
+    from wg_py.errors import PeerAdminError
+
+    if isinstance(error, PeerAdminError):
+        from wg_py import manage
+
+        return manage.describe(error)
 
     return render(error)
 
@@ -149,14 +162,7 @@ def set_config(name: str, text: str, append: bool = False) -> None:
 def sync(name: str, text: str) -> None:
     """`wg syncconf NAME FILE` with the file's text: the device ends up as the file says,
     and the peers that stay keep their sessions."""
-    change = _parse(text, append=False)
-    if change.peers:
-        try:
-            running = ipc.get_device(name, keys_only=True)
-        except InterfaceAccessError as e:
-            raise ConfigRetrieveError(name, e.errno) from None
-        change = sync_change(change, running)
-    ipc.set_device(change, name)
+    ipc.sync_device(_parse(text, append=False), name)
 
 
 def strip(text: str) -> str:

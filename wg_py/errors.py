@@ -107,3 +107,17 @@ class UapiError(WgError):
     def __init__(self, errno: int = _errno.EPROTO, reason: str = "") -> None:
         super().__init__(errno, reason)
         self.errno, self.reason = errno, reason
+
+
+class PeerAdminError(WgError):
+    """`wg-py peer ...` refused to change a server's config; nothing was written.
+
+    kinds: "bad-name", "exists", "missing" (value: a peer name), "no-address", "bad-address",
+    "full" (value: the network), "no-endpoint", "no-port", "no-private-key", "no-client-key",
+    "changed" (value: the path, changed by someone else while we edited it), "client-exists",
+    "io" (value: the path, errno set).
+    """
+
+    def __init__(self, kind: str, value: str = "", errno: int = 0) -> None:
+        super().__init__(kind, value, errno)
+        self.kind, self.value, self.errno = kind, value, errno

@@ -17,7 +17,7 @@ from wg_py import api
 from wg_py.app import render
 
 app = typer.Typer(name="wg-py", add_completion=True, no_args_is_help=True, rich_markup_mode=None,
-                  help="See and manage WireGuard tunnels: JSON, a live view, metrics.",
+                  help="See and manage WireGuard tunnels: JSON, a live view, metrics, clients.",
                   context_settings={"help_option_names": ["-h", "--help"]})
 
 ConfigOption = typer.Option(None, "--config", "-c", help="The interface's config file, for peer names "
@@ -100,6 +100,11 @@ def exporter(listen: str = typer.Option("127.0.0.1:9586", "--listen", "-l",
         serve(host, port, interfaces, config_dir)
     except OSError as e:
         raise fail(f"cannot listen on {listen}: {e.strerror}") from None
+
+
+from wg_py.app.peers import peer_app  # noqa: E402  (after the commands above: the help lists them first)
+
+app.add_typer(peer_app)
 
 
 def entry() -> None:

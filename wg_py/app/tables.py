@@ -9,7 +9,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from wg_py.api import Interface
+from wg_py.api import Interface, PeerEntry
 from wg_py.app import render
 
 
@@ -46,3 +46,21 @@ def print_interfaces(interfaces: list[Interface], show_keys: bool) -> None:
         console.print("no WireGuard interfaces")
     for iface in interfaces:
         console.print(interface_table(iface, show_keys))
+
+
+def print_peer_entries(interface: str, entries: list[PeerEntry], now: float | None = None) -> None:
+    """`wg-py peer list`: the server file's peers, with live figures where it is up."""
+    now = time.time() if now is None else now
+    table = Table(title=f"{interface}  ({render.count(len(entries), 'peer')})", title_justify="left",
+                  box=box.SIMPLE_HEAD, pad_edge=False, padding=(0, 1, 0, 0))
+    for column, justify in (("name", "left"), ("addresses", "left"), ("endpoint", "left"),
+                            ("handshake", "right"), ("rx", "right"), ("tx", "right")):
+        table.add_column(column, justify=justify, overflow="fold")
+    for entry in entries:
+        seconds = None if entry.latest_handshake is None else now - entry.latest_handshake.timestamp()
+        up = entry.rx_bytes is not None
+        table.add_row(entry.name or render.short_key(entry.public_key or "?"), "\n".join(entry.allowed_ips) or "(none)",
+                      entry.endpoint or "(none)",
+                      Text(render.age(seconds), style=render.HEALTH_STYLE[render.health(seconds)]) if up else "-",
+                      render.short_size(entry.rx_bytes) if up else "-", render.short_size(entry.tx_bytes) if up else "-")
+    Console().print(table)

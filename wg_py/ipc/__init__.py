@@ -128,3 +128,19 @@ def set_device(change: WgDevice, name: str) -> None:
         raise InterfaceModifyError(name, e.errno) from None
     finally:
         session.close()
+
+
+def sync_device(change: WgDevice, name: str) -> None:
+    """Apply a setconf-style change with syncconf semantics: peers the change does not name
+    are removed, the others keep their sessions (what `wg syncconf` does, without its
+    prefetch). ConfigRetrieveError when the running configuration cannot be read."""
+    if change.peers:
+        from wg_py.config.sync import sync_change
+        from wg_py.errors import ConfigRetrieveError
+
+        try:
+            running = get_device(name, keys_only=True)
+        except InterfaceAccessError as e:
+            raise ConfigRetrieveError(name, e.errno) from None
+        change = sync_change(change, running)
+    set_device(change, name)
