@@ -2,11 +2,19 @@
 
 The record is named after the interface, with the prefix Debian's resolvconf wants for
 tunnels (`tun.` from /etc/resolvconf/interface-order) when that file says so.
+
+Where there is no `resolvconf` but systemd-resolved runs (`resolvectl status` answers), the
+real wg-quick fails with `resolvconf: command not found`; ours (on purpose, a long-standing
+complaint: NixOS/nixpkgs#139526, angristan/wireguard-install#41) sets the link's DNS with
+`resolvectl dns IF SERVERS...` and `resolvectl domain IF ~. SEARCH...` (`~.`: every query goes
+to the tunnel's servers, as `resolvconf -x` makes them exclusive), and `resolvectl revert IF`
+on the way down. Each is announced with `[#] ...` like every other step.
 """
 
 from __future__ import annotations
 
 import re
+import shutil
 import subprocess
 
 from wg_quick_py import proc
@@ -37,19 +45,38 @@ def resolv_text(nameservers: list[str], search: list[str]) -> str:
     return text
 
 
+def use_resolved() -> bool:
+    """True where resolvconf is missing and systemd-resolved answers `resolvectl status`."""
+    if shutil.which("resolvconf") or not shutil.which("resolvectl"):
+        return False
+    status, _ = proc.capture(["resolvectl", "status"], quiet=True)
+    return status == 0
+
+
 def set_dns(ifname: str, nameservers: list[str], search: list[str]) -> None:
     """`resolvconf -a NAME -m 0 -x` (metric 0, exclusive) fed the nameserver/search lines."""
+    if use_resolved():
+        proc.run(["resolvectl", "dns", ifname, *nameservers])
+        proc.run(["resolvectl", "domain", ifname, "~.", *search])
+        return
     proc.run(["resolvconf", "-a", record_name(ifname), "-m", "0", "-x"],
              stdin_text=resolv_text(nameservers, search))
 
 
 def unset_dns(ifname: str) -> None:
+    if use_resolved():
+        proc.run(["resolvectl", "revert", ifname])
+        return
     proc.run(["resolvconf", "-d", record_name(ifname), "-f"])
 
 
 def nameservers(ifname: str) -> list[str]:
     """The nameservers resolvconf holds for the interface (for `save`; search domains are not
     kept, as in the real tool)."""
+    if use_resolved():
+        # `Link 5 (wg0): 10.0.0.53 2001:db8::53`
+        status, text = proc.capture(["resolvectl", "dns", ifname], quiet=True)
+        return text.split(":", 1)[1].split() if status == 0 and ":" in text else []
     name = record_name(ifname)
     try:
         text = subprocess.run(["resolvconf", "-l", name], stdin=subprocess.DEVNULL,

@@ -56,10 +56,11 @@ def call(argv: Sequence[str], *, stdin_text: str | None = None, pass_fds: Sequen
     return proc.returncode
 
 
-def capture(argv: Sequence[str]) -> tuple[int, str]:
-    """Run argv quietly (stderr passes through); return (status, stdout)."""
+def capture(argv: Sequence[str], quiet: bool = False) -> tuple[int, str]:
+    """Run argv quietly (stderr passes through unless `quiet`); return (status, stdout)."""
     try:
-        proc = subprocess.run(list(argv), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, text=True)
+        proc = subprocess.run(list(argv), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, text=True,
+                              stderr=subprocess.DEVNULL if quiet else None)
     except FileNotFoundError:
         return 127, ""
     return proc.returncode, proc.stdout
