@@ -25,6 +25,7 @@ words `wg` itself would print for it. `list_interfaces` raises InterfaceListErro
 Clients of a server (`wg-py peer ...`): `add_peer`, `list_peers`, `client_config_of`,
 `rename_peer`, `remove_peer` change the server's wg-quick config file safely and apply it live
 with syncconf semantics (`wg_py.manage`); they raise PeerAdminError, with nothing written.
+`reresolve` points peers whose Endpoint is a hostname at its current address.
 """
 
 from __future__ import annotations
@@ -39,13 +40,16 @@ from wg_py.config.quick import parse_quick_config
 from wg_py.errors import WgError
 from wg_py.hostio import SystemLookup
 from wg_py.config.peers import check_name as check_peer_name
-from wg_py.manage import NewClient, PeerEntry, add_peer, client_config_of, list_peers, remove_peer, rename_peer
+from wg_py.manage import (
+    NewClient, PeerEntry, Reresolved, add_peer, client_config_of, list_peers, remove_peer, rename_peer, reresolve,
+)
 from wg_py.model import WgDevice
 from wg_py.uapi.text import format_endpoint, format_prefix
 
 __all__ = ["Interface", "NewClient", "Peer", "PeerEntry", "WgError", "add_peer", "check_peer_name", "client_config_of", "describe",
            "generate_preshared_key", "generate_private_key", "get_device", "get_interface", "list_interfaces",
-           "list_peers", "peer_names", "public_key", "remove_peer", "rename_peer", "set_config", "set_device",
+           "list_peers", "peer_names", "public_key", "remove_peer", "rename_peer", "reresolve", "Reresolved",
+           "set_config", "set_device",
            "strip", "sync"]
 
 CONFIG_DIR = "/etc/wireguard"

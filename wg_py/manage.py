@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import os
+import time
 from dataclasses import dataclass
 
 from wg_py import ipc, keys
@@ -23,9 +24,11 @@ from wg_py.config.peers import (
     parse_server_config, peer_block, server_networks,
 )
 from wg_py.config.quick import parse_quick_config
+from wg_py.config.values import numeric_endpoint, split_endpoint
 from wg_py.errors import KeyFormatError, PeerAdminError, WgError
 from wg_py.hostio import SystemLookup
 from wg_py.hostio.files import locked_edit, write_new_private
+from wg_py.model import WgDevice, WgPeer
 from wg_py.uapi.text import format_endpoint
 
 CONFIG_DIR = "/etc/wireguard"
@@ -176,6 +179,78 @@ def client_config_of(name: str, *, interface: str = "wg0", config_path: str | No
                          endpoint=client_endpoint(endpoint, server.interface.first("listenport")),
                          allowed_ips=server.default("allowed_ips") or DEFAULT_CLIENT_ALLOWED_IPS,
                          keepalive=_keepalive(server.default("keepalive")))
+
+
+# -- endpoints that follow DNS ----------------------------------------------------------------
+
+STALE_AFTER = 135   # seconds: REKEY_AFTER_TIME + REKEY_TIMEOUT + ... as contrib/reresolve-dns uses
+
+
+@dataclass(frozen=True)
+class Reresolved:
+    """One peer `reresolve` looked at: its name (or key), the Endpoint of the file, the
+    address it resolved to (None: not resolved), and what was done."""
+
+    peer: str
+    endpoint: str
+    address: str | None
+    outcome: str        # "updated", "unchanged", "fresh" (handshake < 135 s: left alone), "failed: WHY"
+
+
+def stale_hostname_peers(server: ServerConfig, running: WgDevice, now: float,
+                         stale_after: int = STALE_AFTER) -> list[tuple[Section, str, bool]]:
+    """The config's peers whose Endpoint is a hostname and that the interface has, as
+    (section, endpoint, stale): stale when the latest handshake is older than `stale_after`
+    seconds or there was none (contrib/reresolve-dns's rule)."""
+    live = {keys.key_to_base64(p.public_key): p for p in running.peers}
+    found = []
+    for section in server.peers:
+        public, endpoint = section.first("publickey"), section.first("endpoint")
+        if not public or not endpoint or public not in live:
+            continue
+        try:
+            host, port = split_endpoint(endpoint)
+        except WgError:
+            continue
+        if numeric_endpoint(host, port) is not None:
+            continue                    # an address needs no resolving
+        seen = live[public].last_handshake_time_sec
+        found.append((section, endpoint, not seen or now - seen > stale_after))
+    return found
+
+
+def reresolve(*, interface: str = "wg0", config_path: str | None = None,
+              now: float | None = None) -> list[Reresolved]:
+    """Resolve again every hostname Endpoint of the interface's config file and point the
+    peers with no handshake for 135 s at the new address (only the endpoint changes:
+    sessions, keys and counters stay). InterfaceAccessError when the interface is not up."""
+    server = parse_server_config(_read(config_path_for(interface, config_path)))
+    running = ipc.get_device(interface)
+    current = {keys.key_to_base64(p.public_key): p.endpoint for p in running.peers}
+    lookup = SystemLookup(warn=lambda text: None)
+    report, changes = [], []
+    for section, endpoint, stale in stale_hostname_peers(server, running, time.time() if now is None else now):
+        public = section.first("publickey")
+        label = server.peer_name(section) or public
+        if not stale:
+            report.append(Reresolved(label, endpoint, None, "fresh"))
+            continue
+        try:
+            address = lookup.endpoint(endpoint)
+        except WgError as e:
+            from wg_py.cli.errors import render
+
+            report.append(Reresolved(label, endpoint, None, "failed: " + render(e).splitlines()[0]))
+            continue
+        text = format_endpoint(address)
+        if address == current.get(public):
+            report.append(Reresolved(label, endpoint, text, "unchanged"))
+            continue
+        changes.append(WgPeer(public_key=keys.key_from_base64(public), endpoint=address, update_only=True))
+        report.append(Reresolved(label, endpoint, text, "updated"))
+    if changes:
+        ipc.set_device(WgDevice(peers=changes), interface)
+    return report
 
 
 def describe(error: PeerAdminError) -> str:

@@ -102,6 +102,30 @@ def exporter(listen: str = typer.Option("127.0.0.1:9586", "--listen", "-l",
         raise fail(f"cannot listen on {listen}: {e.strerror}") from None
 
 
+@app.command()
+def reresolve(interface: str = typer.Argument("wg0", metavar="IFACE"),
+              config: Path | None = typer.Option(None, "--config", "-c", dir_okay=False,
+                                                 help="The interface's config (default /etc/wireguard/IFACE.conf)."),
+              watch: float = typer.Option(0, "--watch", "-w", min=0, help="Do it again every this many seconds "
+                                          "(0: once).")) -> None:
+    """Point peers whose Endpoint is a hostname at its current address (after 135 s without handshake)."""
+    import time
+
+    while True:
+        try:
+            report = api.reresolve(interface=interface, config_path=None if config is None else str(config))
+        except api.WgError as e:
+            raise fail(api.describe(e)) from None
+        for item in report:
+            if item.outcome != "fresh" or not watch:
+                address = f" -> {item.address}" if item.address else ""
+                typer.echo(f"{item.peer}: {item.endpoint}{address}: {item.outcome}")
+        if not watch:
+            return
+        sys.stdout.flush()
+        time.sleep(watch)
+
+
 from wg_py.app.peers import peer_app  # noqa: E402  (after the commands above: the help lists them first)
 
 app.add_typer(peer_app)
