@@ -68,7 +68,7 @@ FASTPATH = "wg_py.fastpath"
 def layer(module: str) -> int:
     if module in WG_QUICK_LAYERS:
         return WG_QUICK_LAYERS[module]
-    if module in ("wg_py.__main__", "wg_py.api", "wg_py.manage") or module.startswith(("wg_py.cli", "wg_quick_py", "wg_py.app")):
+    if module in ("wg_py.__main__", "wg_py.api", "wg_py.manage", "wg_py.lint") or module.startswith(("wg_py.cli", "wg_quick_py", "wg_py.app")):
         return 3
     if module.startswith(("wg_py.ipc", "wg_py.engine", "wg_py.hostio")):
         return 2
@@ -159,7 +159,7 @@ def violations_of(module: str, path: Path) -> list[str]:
                 is_under(target, ok) for ok in ("wg_py.app", "wg_py.api", "wg_py.crash", "wg_py.errors")):
             problems.append(f"{where} (wg-py is built on wg_py.api alone)")
         if (is_under(module, "wg_py.cli") or is_under(module, "wg_quick_py")) and (
-                is_under(target, "wg_py.app") or is_under(target, "wg_py.api") or is_under(target, "wg_py.manage")):
+                is_under(target, "wg_py.app") or is_under(target, "wg_py.api") or is_under(target, "wg_py.manage") or is_under(target, "wg_py.lint")):
             problems.append(f"{where} (wg and wg-quick never load the wg-py command)")
         if module == "wg_py.protocol.device" and is_under(target, "wg_py.protocol.configuration"):
             problems.append(f"{where} (configuration drives the device, never the other way)")

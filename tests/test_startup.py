@@ -17,7 +17,7 @@ import pytest
 REPO = Path(__file__).resolve().parents[1]
 KEY = b"yAnz5TF+lXXJte14tji3zlMNq+hd2rYUIgJBgB3fBmk=\n"
 
-NEVER = ("typer", "rich", "pyroute2", "click", "prometheus_client", "segno", "wg_py.app", "wg_py.api", "wg_py.manage", "wg_py.config", "wg_py.model", "wg_py.protocol",
+NEVER = ("typer", "rich", "pyroute2", "click", "prometheus_client", "segno", "wg_py.app", "wg_py.api", "wg_py.manage", "wg_py.lint", "wg_py.config", "wg_py.model", "wg_py.protocol",
          "wg_py.ipc", "wg_py.engine", "wg_quick_py")
 
 

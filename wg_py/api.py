@@ -25,7 +25,9 @@ words `wg` itself would print for it. `list_interfaces` raises InterfaceListErro
 Clients of a server (`wg-py peer ...`): `add_peer`, `list_peers`, `client_config_of`,
 `rename_peer`, `remove_peer` change the server's wg-quick config file safely and apply it live
 with syncconf semantics (`wg_py.manage`); they raise PeerAdminError, with nothing written.
-`reresolve` points peers whose Endpoint is a hostname at its current address.
+`reresolve` points peers whose Endpoint is a hostname at its current address. `lint_file` /
+`lint_text` report what wg and wg-quick would refuse in a config and what they take but users
+regret (`wg_py.lint`); they never raise for a bad file.
 """
 
 from __future__ import annotations
@@ -40,17 +42,20 @@ from wg_py.config.quick import parse_quick_config
 from wg_py.errors import WgError
 from wg_py.hostio import SystemLookup
 from wg_py.config.peers import check_name as check_peer_name
+from wg_py.lint import SCHEMA_VERSION as LINT_SCHEMA_VERSION, Finding, Report, lint_file, lint_text
+from wg_py.lint import exit_status as lint_exit_status
 from wg_py.manage import (
     NewClient, PeerEntry, Reresolved, add_peer, client_config_of, list_peers, remove_peer, rename_peer, reresolve,
 )
 from wg_py.model import WgDevice
 from wg_py.uapi.text import format_endpoint, format_prefix
 
-__all__ = ["Interface", "NewClient", "Peer", "PeerEntry", "WgError", "add_peer", "check_peer_name", "client_config_of", "describe",
-           "generate_preshared_key", "generate_private_key", "get_device", "get_interface", "list_interfaces",
-           "list_peers", "peer_names", "public_key", "remove_peer", "rename_peer", "reresolve", "Reresolved",
-           "set_config", "set_device",
-           "strip", "sync"]
+__all__ = ["add_peer", "check_peer_name", "client_config_of", "describe", "Finding",
+           "generate_preshared_key", "generate_private_key", "get_device", "get_interface", "Interface",
+           "lint_exit_status", "lint_file", "LINT_SCHEMA_VERSION", "lint_text", "list_interfaces",
+           "list_peers", "NewClient", "Peer", "peer_names", "PeerEntry", "public_key", "remove_peer",
+           "rename_peer", "Report", "reresolve", "Reresolved", "set_config", "set_device", "strip", "sync",
+           "WgError"]
 
 CONFIG_DIR = "/etc/wireguard"
 

@@ -126,6 +126,26 @@ def reresolve(interface: str = typer.Argument("wg0", metavar="IFACE"),
         time.sleep(watch)
 
 
+@app.command()
+def lint(files: list[Path] = typer.Argument(..., metavar="CONFIG...", help="wg-quick or wg config files."),
+         strict: bool = typer.Option(False, "--strict", help="Exit 1 when there are warnings."),
+         as_json: bool = typer.Option(False, "--json", help="The findings as JSON (man wg-py).")) -> None:
+    """What wg setconf / wg-quick up would reject, all at once, and what they take but users regret."""
+    reports = [api.lint_file(str(path)) for path in files]
+    if as_json:
+        sys.stdout.write(json.dumps({"schema_version": api.LINT_SCHEMA_VERSION,
+                                     "files": [r.as_dict() for r in reports]}, indent=2) + "\n")
+    else:
+        for report in reports:
+            for f in report.findings:
+                where = f"{report.path}:{f.line}:{f.column}" if f.line else report.path
+                sys.stdout.write(f"{where}: {f.severity}: {f.message} [{f.code}]\n")
+        errors, warnings = sum(r.errors for r in reports), sum(r.warnings for r in reports)
+        typer.echo(f"{render.count(errors, 'error')}, {render.count(warnings, 'warning')} in "
+                   f"{render.count(len(reports), 'file')}", err=True)
+    raise typer.Exit(api.lint_exit_status(reports, strict))
+
+
 from wg_py.app.peers import peer_app  # noqa: E402  (after the commands above: the help lists them first)
 
 app.add_typer(peer_app)

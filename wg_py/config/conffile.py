@@ -49,7 +49,8 @@ def config_lines(text: str) -> list[str]:
 
 
 def parse_wg_config(text: str, append: bool = False, *, warn: Warn | None = None,
-                    lookup: Lookup = NUMERIC, on_first_peer: Callable[[], None] | None = None) -> WgDevice:
+                    lookup: Lookup = NUMERIC, on_first_peer: Callable[[], None] | None = None,
+                    errors: list | None = None) -> WgDevice:
     """A `wg setconf/addconf/syncconf` file → the change it asks for.
 
     With `append` False (setconf, syncconf) the change replaces the peers and sets the
@@ -60,6 +61,8 @@ def parse_wg_config(text: str, append: bool = False, *, warn: Warn | None = None
     it parses, has peers (syncconf starts reading the running configuration then).
     Endpoints and ListenPort go through `lookup` (numeric values only by default; the CLIs
     pass wg_py.hostio.SystemLookup), warnings to `warn` (none shown by default).
+    With an `errors` list, every bad line is appended to it and the parse goes on (what
+    `wg-py lint` reports all at once); the device returned is then only what did parse.
     """
     state = _ParseState(WgDevice(replace_peers=not append), lookup)
     state.on_first_peer = on_first_peer
@@ -84,12 +87,16 @@ def parse_wg_config(text: str, append: bool = False, *, warn: Warn | None = None
                 apply(state, value, warn)
             else:
                 _process_line(state, line, lineno, warn)
-        except ConfigValueError as e:
+        except (ConfigValueError, ConfigLineError) as e:
             e.lineno = lineno
-            raise
+            if errors is None:
+                raise
+            errors.append(e)
     for peer, lineno in zip(state.device.peers, state.peer_lines):
         if not peer.public_key:
-            raise ConfigValueError("missing-public-key", lineno=lineno)
+            if errors is None:
+                raise ConfigValueError("missing-public-key", lineno=lineno)
+            errors.append(ConfigValueError("missing-public-key", lineno=lineno))
     return state.device
 
 
