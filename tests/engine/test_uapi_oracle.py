@@ -211,3 +211,18 @@ def test_mapped_addresses_read_back_through_the_real_wg(pair):
     assert f"{public}\t[::ffff:192.0.2.77]:51820" in mine and f"{public}\t::ffff:10.77.0.0/120" in mine
     for ifname in (go, py):
         ns.ns_for(ifname).run(WG, "set", ifname, "peer", public, "remove")
+
+
+def test_unclamped_private_key_and_the_largest_fwmark(pair):
+    """Two conformance fixes, side by side with wireguard-go: a private key is clamped when set
+    (`/…` reads back as `+…`: its first byte's three low bits cleared), and fwmark 0xffffffff
+    (a u32 the kernel takes, beyond a signed int) is accepted."""
+    ns, go, py = pair
+    priv, _pub = genkey()
+    unclamped = "/" + priv[1:]
+    both(ns, go, py, "set", "IF", "private-key", "/dev/stdin", "fwmark", "0xffffffff", input=unclamped + "\n")
+    shown = wg(ns, "show", py, "private-key").stdout.strip()
+    assert shown == "+" + priv[1:]
+    assert wg(ns, "show", py, "fwmark").stdout.strip() == "0xffffffff"
+    assert_same(ns, go, py)
+    both(ns, go, py, "set", "IF", "fwmark", "0")

@@ -52,6 +52,13 @@ class BindError(OSError):
     """The listen port could not be bound (the UAPI reports it as EADDRINUSE)."""
 
 
+def set_mark(sock: socket.socket, fwmark: int) -> None:
+    """SO_MARK as the kernel takes it, a u32: passed as 4 bytes, since an int argument is
+    packed as a signed C int and 0x80000000 and above would not fit (wireguard-go takes
+    0xffffffff)."""
+    sock.setsockopt(socket.SOL_SOCKET, SO_MARK, struct.pack("=I", fwmark))
+
+
 def _tune(sock: socket.socket, fwmark: int) -> None:
     sock.setblocking(False)
     for opt, fallback in ((SO_RCVBUFFORCE, socket.SO_RCVBUF), (SO_SNDBUFFORCE, socket.SO_SNDBUF)):
@@ -60,7 +67,7 @@ def _tune(sock: socket.socket, fwmark: int) -> None:
         except PermissionError:
             sock.setsockopt(socket.SOL_SOCKET, fallback, SOCKET_BUFFER)
     if fwmark:
-        sock.setsockopt(socket.SOL_SOCKET, SO_MARK, fwmark)
+        set_mark(sock, fwmark)
     try:
         sock.setsockopt(SOL_UDP, UDP_GRO, 1)
     except OSError:
@@ -147,7 +154,7 @@ class UdpBind:
 
     def set_mark(self, fwmark: int) -> None:
         for s in self.sockets():
-            s.setsockopt(socket.SOL_SOCKET, SO_MARK, fwmark)
+            set_mark(s, fwmark)
         self.fwmark = fwmark
 
     # ---- receive -------------------------------------------------------------------

@@ -19,6 +19,7 @@ from typing import Callable
 
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
+from wg_py.keys import clamp
 from wg_py.protocol import tai64n
 from wg_py.protocol.constants import HANDSHAKE_INITIATION_RATE
 from wg_py.protocol.crypto import (
@@ -51,6 +52,9 @@ class StaticIdentity:
     def from_private_bytes(cls, raw: bytes | None) -> "StaticIdentity":
         if raw is None or raw == ZERO_KEY:
             return cls()
+        # Clamped on set, as the kernel and wireguard-go do: `wg show` then prints the key
+        # that is really used (a key that differs only in clamped bits is the same key).
+        raw = clamp(raw)
         key = private_key(raw)
         return cls(key, raw, public_key(key))
 
