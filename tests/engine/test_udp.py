@@ -73,3 +73,52 @@ def test_fwmark_is_set_on_both_sockets():
         assert all(s.getsockopt(socket.SOL_SOCKET, 36) == 0 for s in bind.sockets())
     finally:
         bind.close()
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "::1"])
+def test_a_peer_socket_gets_its_peers_datagrams_and_only_those(host):
+    """The flood defence: a connected socket on the same port takes its peer's datagrams
+    out of the listening socket's way (and its buffer)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    bind = UdpBind(0)
+    peer, stranger = socket.socket(family, socket.SOCK_DGRAM), socket.socket(family, socket.SOCK_DGRAM)
+    try:
+        peer.bind((host, 0))
+        stranger.bind((host, 0))
+        target = (host, bind.port)
+        peer.sendto(b"hello", target)
+        [(_, peer_addr)] = receive(bind, bind.v6 if family == socket.AF_INET6 else bind.v4, 1)
+        [made] = bind.connect_peers([peer_addr])
+        assert bind.connect_peers([peer_addr]) == []              # one per endpoint
+        for i in range(5):
+            peer.sendto(b"peer%d" % i, target)
+            stranger.sendto(b"stranger%d" % i, target)
+        listening = bind.v6 if family == socket.AF_INET6 else bind.v4
+        assert [d for d, _ in receive(bind, made, 5)] == [b"peer%d" % i for i in range(5)]
+        assert [d for d, _ in receive(bind, listening, 5)] == [b"stranger%d" % i for i in range(5)]
+        # Dropped when no peer has the endpoint any more; the listening socket serves it again.
+        [gone] = bind.drop_peers(keep=set())
+        bind.close_peer(gone)
+        peer.sendto(b"back", target)
+        assert [d for d, _ in receive(bind, listening, 1)] == [b"back"]
+    finally:
+        bind.close()
+        peer.close()
+        stranger.close()
+
+
+def test_the_port_is_still_refused_when_taken_by_anyone():
+    """SO_REUSEPORT on our sockets must not let a second engine share the port."""
+    plain = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    try:
+        plain.bind(("0.0.0.0", 0))
+        with pytest.raises(BindError):
+            UdpBind(plain.getsockname()[1])
+    finally:
+        plain.close()
+    first = UdpBind(0)
+    try:
+        with pytest.raises(BindError):
+            UdpBind(first.port)
+    finally:
+        first.close()

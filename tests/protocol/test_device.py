@@ -11,6 +11,7 @@ from wg_py.protocol.constants import (
     KEEPALIVE_SIZE, QUEUE_STAGED_SIZE, REKEY_AFTER_TIME, TRANSPORT_HEADER_SIZE,
 )
 from wg_py.model import WgDevice
+from wg_py.protocol.crypto import mac
 from tests.protocol.helpers import (
     ADDR_A, ADDR_B, ADDR_C, KEY_C, PSK, Pair, ipv4, ipv6, peer_change,
 )
@@ -394,18 +395,22 @@ def test_under_load_is_a_state_the_device_enters_and_leaves():
     p = Pair()
     assert not p.bob.under_load
     p.bob.under_load_threshold = 3
-    junk = [(b"\x01\x00\x00\x00" + bytes(144), ADDR_C)] * 3   # bad mac1, but they still count as load
-    p.bob.receive_datagrams(junk[:2])
+    junk = [(b"\x01\x00\x00\x00" + bytes(144), ADDR_C)] * 5   # bad mac1: never load
+    p.bob.receive_datagrams(junk)
+    assert not p.bob.under_load and p.bob.stats["bad_mac1"] == 5
+    body = b"\x01\x00\x00\x00" + bytes(112)
+    forged = body + mac(p.bob.cookie_checker.mac1_key, body) + bytes(16)   # mac1 right, the rest garbage
+    p.bob.receive_datagrams([(forged, ADDR_C)] * 2)
     assert not p.bob.under_load
-    p.bob.receive_datagrams(junk[:1])
-    assert p.bob.under_load and p.bob.stats["bad_mac1"] == 3
+    p.bob.receive_datagrams([(forged, ADDR_C)])
+    assert p.bob.under_load and p.bob.stats["bad_handshake"] == 2 and p.bob.stats["cookie_reply_sent"] == 1
     p.clock.advance(0.9)
     assert p.bob.under_load
     p.clock.advance(0.2)                        # UNDER_LOAD_AFTER_TIME (1 s) after the last detection
     assert not p.bob.under_load
     p.alice.send_packets([p.a_to_b()])
     p.settle()
-    assert p.bob.take_packets() == [p.a_to_b()] and "cookie_reply_sent" not in p.bob.stats
+    assert p.bob.take_packets() == [p.a_to_b()] and p.bob.stats["cookie_reply_sent"] == 1
 
 
 def test_rekey_after_messages_and_reject_after_messages():
@@ -594,3 +599,67 @@ def test_per_batch_keypair_checks_still_refuse_unknown_indices_anywhere_in_a_bat
     p.bob.receive_datagrams([(unknown, ADDR_A), (one, ADDR_A), (unknown, ADDR_A), (two, ADDR_A)])
     assert p.bob.take_packets() == [p.a_to_b(b"1"), p.a_to_b(b"2")]
     assert p.bob.stats["unknown_index"] == 2
+
+
+# ---- under a flood: trusted sources, bounded cookie replies, data first ------------------------
+
+def _forged_initiation(device, sender: int = 7) -> bytes:
+    """An initiation with a valid mac1 and garbage inside: costs the responder a DH."""
+    body = b"\x01\x00\x00\x00" + sender.to_bytes(4, "little") + bytes(108)
+    return body + mac(device.cookie_checker.mac1_key, body) + bytes(16)
+
+
+def test_under_load_a_peers_authenticated_endpoint_skips_the_cookie_round():
+    p = Pair()
+    p.alice.send_packets([p.a_to_b()])
+    p.settle()
+    assert p.bob.take_packets() == [p.a_to_b()]
+    assert p.peer_of(p.bob).trusted_source == ADDR_A
+    p.bob.under_load_threshold = 1                  # every handshake message is load now
+    p.alice.expire_current_keypairs(p.peer_of(p.alice))
+    p.clock.advance(1)
+    p.alice.send_packets([p.a_to_b(b"again")])
+    p.settle()
+    assert p.bob.under_load
+    assert p.bob.take_packets() == [p.a_to_b(b"again")]          # no 5 s cookie round
+    assert p.bob.stats["trusted_under_load"] == 1 and "cookie_reply_sent" not in p.bob.stats
+    # The same initiation from anywhere else is not trusted: it gets a cookie reply.
+    p.bob.receive_datagrams([(_forged_initiation(p.bob), ADDR_C)])
+    assert p.bob.stats["cookie_reply_sent"] == 1
+
+
+def test_a_configured_endpoint_is_not_trusted():
+    p = Pair(bob_knows_alice_endpoint=True)          # set by configuration, never authenticated
+    p.bob.under_load_threshold = 1
+    p.alice.send_packets([p.a_to_b()])
+    p.wire.step()
+    assert p.bob.stats["cookie_reply_sent"] == 1 and "trusted_under_load" not in p.bob.stats
+
+
+def test_cookie_replies_are_rate_limited_per_source():
+    p = Pair()
+    p.bob.under_load_threshold = 1
+    p.bob.receive_datagrams([(_forged_initiation(p.bob, i), ADDR_C) for i in range(50)])
+    assert p.bob.stats["cookie_reply_sent"] == 5                  # the burst, then 20 a second
+    assert p.bob.stats["cookie_reply_limited"] == 45
+    p.bob.receive_datagrams([(_forged_initiation(p.bob), ADDR_A)])
+    assert p.bob.stats["cookie_reply_sent"] == 6                  # another source has its own budget
+    p.clock.advance(1.0)
+    p.bob.receive_datagrams([(_forged_initiation(p.bob, i), ADDR_C) for i in range(50)])
+    assert p.bob.stats["cookie_reply_sent"] == 6 + 5
+    assert "bad_handshake" not in p.bob.stats                    # no DH for any of them
+
+
+def test_transport_data_goes_first_and_the_handshake_queue_is_bounded():
+    p = Pair()
+    p.alice.send_packets([p.a_to_b()])
+    p.settle()
+    p.bob.take_packets()
+    p.alice.send_packets([p.a_to_b(b"in the flood")])
+    [(data, _)] = p.alice.take_datagrams()
+    flood = [(_forged_initiation(p.bob, i), ADDR_C) for i in range(1100)]
+    p.bob.receive_datagrams(flood[:600] + [(data, ADDR_A)] + flood[600:])
+    assert p.bob.take_packets() == [p.a_to_b(b"in the flood")]
+    assert p.bob.stats["handshake_queue_full"] == 1100 - 1024
+    assert p.bob.under_load                                       # a queue of 128+ is load
+    assert p.bob.stats["cookie_reply_sent"] == 5 and "bad_handshake" not in p.bob.stats

@@ -31,7 +31,7 @@ from wg_py.engine.tso import expand
 from wg_py.engine.log import Log
 from wg_py.engine.netlink import IFF_RUNNING, LinkMonitor
 from wg_py.engine.uapi_server import MAX_CONNECTIONS, UapiConnection
-from wg_py.engine.udp import BindError, UdpBind
+from wg_py.engine.udp import PEER_SOCKETS, BindError, UdpBind
 from wg_py.errors import UapiError
 from wg_py.model import WgDevice
 from wg_py.uapi.server import IPC_ERROR_PORT_IN_USE, IPC_ERROR_UNKNOWN, format_get
@@ -105,6 +105,8 @@ class Engine:
         self._wake_r, self._wake_w = socket.socketpair()
         self._wake_r.setblocking(False)
         self._wake_w.setblocking(False)
+        # One object, so that events of peer sockets can be recognised and served first.
+        self._peer_handler = self._on_peer_udp
 
     # ---- setup / teardown -----------------------------------------------------------------
 
@@ -182,6 +184,9 @@ class Engine:
             now = monotonic()
             wake = housekeeping if self.deadline is None else min(self.deadline, housekeeping)
             events = select(max(0.0, wake - now))
+            if len(events) > 1:
+                # Known peers' sockets first: a flood on the listening socket waits for them.
+                events.sort(key=self._peer_events_first)
             for key, mask in events:
                 key.data(key, mask)
                 if not self.running:
@@ -196,6 +201,9 @@ class Engine:
                 housekeeping = now + HOUSEKEEPING_INTERVAL
                 self._housekeeping()
         self.log.verbose(f"Device closing: {self.stop_reason}")
+
+    def _peer_events_first(self, event) -> bool:
+        return event[0].data is not self._peer_handler
 
     def _rearm(self) -> None:
         self.deadline = self.device.next_deadline()
@@ -262,14 +270,32 @@ class Engine:
     def _on_udp(self, key, _mask) -> None:
         bind = self.bind
         sock = key.fileobj
-        if bind is None or (sock is not bind.v4 and sock is not bind.v6):
-            return   # an event fetched before a rebind (UAPI set earlier in this wake-up)
+        if bind is None or not bind.is_ours(sock):
+            return   # an event fetched before a rebind or a peer socket's close
         batch: list = []
         bind.recv_batch(sock, batch)
         if batch:
             self.device.receive_datagrams(batch)
-            bind.learn_sources(self.device.take_authenticated())
+            authenticated = self.device.take_authenticated()
+            if authenticated:
+                bind.learn_sources(authenticated)
+                if len(bind.peer_socks) < PEER_SOCKETS:
+                    for new in bind.connect_peers(authenticated):
+                        self.sel.register(new, selectors.EVENT_READ, self._peer_handler)
             self._flush()
+
+    def _on_peer_udp(self, key, mask) -> None:
+        """A known peer's connected socket (udp.py: peer sockets)."""
+        self._on_udp(key, mask)
+
+    def _drop_stale_peer_sockets(self) -> None:
+        """Close the peer sockets of endpoints that no peer has any more (roamed, removed)."""
+        if self.bind is None or not self.bind.peer_socks:
+            return
+        keep = {peer.endpoint for peer in self.device.peers.values() if peer.endpoint is not None}
+        for sock in self.bind.drop_peers(keep):
+            self.sel.unregister(sock)
+            self.bind.close_peer(sock)
 
     def _attach_bind(self, bind: UdpBind) -> None:
         for s in bind.sockets():
@@ -278,7 +304,7 @@ class Engine:
 
     def _detach_bind(self) -> None:
         if self.bind is not None:
-            for s in self.bind.sockets():
+            for s in self.bind.sockets() + list(self.bind.peer_socks.values()):
                 self.sel.unregister(s)
             self.bind.close()
             self.bind = None
@@ -360,6 +386,7 @@ class Engine:
             pass
 
     def _housekeeping(self) -> None:
+        self._drop_stale_peer_sockets()
         try:
             inode = os.stat(self.uapi_path).st_ino
         except FileNotFoundError:

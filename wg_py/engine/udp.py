@@ -16,6 +16,15 @@ What the data path gets from here, and why:
   read's local address as a candidate, and `learn_sources` keeps those of the reads the
   device reports as authenticated (`Device.take_authenticated`).
 - `fwmark` is SO_MARK on both sockets; wg-quick's default-route rules depend on it.
+- Peer sockets, the flood defence the kernel does for us: for each peer endpoint that
+  authenticated, a socket bound to the same port (SO_REUSEPORT) and connected to that
+  endpoint. The kernel delivers a datagram to the connected socket whose 4-tuple it
+  matches before the unconnected one (connected sockets are left out of reuseport
+  selection since Linux 5.2), so a flood that overflows the listening socket's buffer
+  never drops a known peer's datagrams: they wait in their own buffer, and the loop reads
+  those sockets first. Only the listening socket has a probe-checked port: a port held by
+  anyone else fails with EADDRINUSE exactly as without SO_REUSEPORT (see `_claim`). At
+  most PEER_SOCKETS of them; the loop closes those of endpoints no peer has any more.
 """
 
 from __future__ import annotations
@@ -35,6 +44,7 @@ IP_PKTINFO = 8
 IPV6_RECVPKTINFO = 49
 IPV6_PKTINFO = 50
 SOCKET_BUFFER = 4 << 20
+PEER_SOCKETS = 256              # connected sockets for known peer endpoints, at most
 
 GRO_BUFFER = 65536 + 512        # one GRO super-datagram (≤ 64 KiB of payload)
 RECV_SLOTS = 48                 # buffers per socket; also the recvmsg budget per wake-up
@@ -74,29 +84,49 @@ def _tune(sock: socket.socket, fwmark: int) -> None:
         pass  # pre-5.0 kernels: plain datagrams, split size is then the whole datagram
 
 
-def _open_v4(port: int, fwmark: int) -> socket.socket:
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM | socket.SOCK_CLOEXEC)
+def _claim(family: int, port: int) -> int:
+    """Check that nobody holds `port` (0: pick a free one) before binding it with
+    SO_REUSEPORT, which would otherwise share it silently with another socket that set it
+    too (another engine on the same port): a plain bind is refused when the port is taken."""
+    probe = socket.socket(family, socket.SOCK_DGRAM | socket.SOCK_CLOEXEC)
     try:
+        if family == socket.AF_INET6:
+            probe.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+        probe.bind(("0.0.0.0" if family == socket.AF_INET else "::", port))
+        return probe.getsockname()[1]
+    finally:
+        probe.close()
+
+
+def _open(family: int, port: int, fwmark: int, peer: tuple | None = None) -> socket.socket:
+    """The listening socket of `family` on `port`, or (peer given) one connected to `peer`."""
+    if peer is None:
+        port = _claim(family, port)
+    s = socket.socket(family, socket.SOCK_DGRAM | socket.SOCK_CLOEXEC)
+    try:
+        if family == socket.AF_INET6:
+            s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
         _tune(s, fwmark)
-        s.setsockopt(socket.IPPROTO_IP, IP_PKTINFO, 1)
-        s.bind(("0.0.0.0", port))
+        if family == socket.AF_INET:
+            s.setsockopt(socket.IPPROTO_IP, IP_PKTINFO, 1)
+        else:
+            s.setsockopt(socket.IPPROTO_IPV6, IPV6_RECVPKTINFO, 1)
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+        s.bind(("0.0.0.0" if family == socket.AF_INET else "::", port))
+        if peer is not None:
+            s.connect(peer)
     except OSError:
         s.close()
         raise
     return s
+
+
+def _open_v4(port: int, fwmark: int) -> socket.socket:
+    return _open(socket.AF_INET, port, fwmark)
 
 
 def _open_v6(port: int, fwmark: int) -> socket.socket:
-    s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM | socket.SOCK_CLOEXEC)
-    try:
-        s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
-        _tune(s, fwmark)
-        s.setsockopt(socket.IPPROTO_IPV6, IPV6_RECVPKTINFO, 1)
-        s.bind(("::", port))
-    except OSError:
-        s.close()
-        raise
-    return s
+    return _open(socket.AF_INET6, port, fwmark)
 
 
 class RecvBuffers:
@@ -120,6 +150,8 @@ class UdpBind:
         # last recv_batch, kept by learn_sources only for reads that authenticated.
         self.candidates: dict[int, tuple[tuple, list]] = {}
         self._bufs = {id(s): RecvBuffers() for s in self.sockets()}
+        self.peer_socks: dict[tuple, socket.socket] = {}   # endpoint -> its connected socket
+        self._peer_bufs: RecvBuffers | None = None        # shared: a batch is consumed before the next read
 
     @staticmethod
     def _open_pair(port: int, fwmark: int) -> tuple[socket.socket, socket.socket | None, int]:
@@ -149,13 +181,50 @@ class UdpBind:
         return [s for s in (self.v4, self.v6) if s is not None]
 
     def close(self) -> None:
-        for s in self.sockets():
+        for s in self.sockets() + list(self.peer_socks.values()):
             s.close()
+        self.peer_socks.clear()
 
     def set_mark(self, fwmark: int) -> None:
-        for s in self.sockets():
+        for s in self.sockets() + list(self.peer_socks.values()):
             set_mark(s, fwmark)
         self.fwmark = fwmark
+
+    # ---- peer sockets --------------------------------------------------------------
+
+    def connect_peers(self, endpoints) -> list[socket.socket]:
+        """Connected sockets for these authenticated endpoints that have none yet (within
+        PEER_SOCKETS); returns the new ones, for the caller's selector."""
+        made = []
+        for addr in endpoints:
+            if addr in self.peer_socks or len(self.peer_socks) >= PEER_SOCKETS:
+                continue
+            v6 = len(addr) == 4
+            if (self.v6 if v6 else self.v4) is None:
+                continue
+            try:
+                s = _open(socket.AF_INET6 if v6 else socket.AF_INET, self.port, self.fwmark, addr)
+            except OSError:
+                continue          # no route to it now, say: the listening socket still serves it
+            if self._peer_bufs is None:
+                self._peer_bufs = RecvBuffers()
+            self._bufs[id(s)] = self._peer_bufs
+            self.peer_socks[addr] = s
+            made.append(s)
+        return made
+
+    def drop_peers(self, keep) -> list[socket.socket]:
+        """Take out the peer sockets of endpoints not in `keep`; the caller unregisters and
+        closes them (`close_peer`)."""
+        gone = [addr for addr in self.peer_socks if addr not in keep]
+        return [self.peer_socks.pop(addr) for addr in gone]
+
+    def close_peer(self, sock: socket.socket) -> None:
+        self._bufs.pop(id(sock), None)
+        sock.close()
+
+    def is_ours(self, sock: socket.socket) -> bool:
+        return sock is self.v4 or sock is self.v6 or id(sock) in self._bufs
 
     # ---- receive -------------------------------------------------------------------
 
@@ -167,7 +236,7 @@ class UdpBind:
         """
         slots = self._bufs[id(sock)].slots
         candidates = self.candidates = {}
-        v4 = sock is self.v4
+        v4 = sock.family == socket.AF_INET
         for slot in slots:
             try:
                 nbytes, anc, _flags, addr = sock.recvmsg_into(slot, _ANC_SIZE)

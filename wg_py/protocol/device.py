@@ -41,15 +41,23 @@ buffer are fine); output datagrams and packets are fresh `bytes`.
 unknown_index, keypair_expired, decrypt_failed, replay, bad_ip_header, bad_src_ip,
 no_route, no_endpoint, peer_not_running, device_down, staged_overflow, bad_mac1,
 cookie_reply_sent, ratelimited, bad_handshake, unknown_peer, handshake_replay,
-handshake_flood, bad_cookie_reply, initiation_impossible (no private key / unusable peer key).
+handshake_flood, bad_cookie_reply, initiation_impossible (no private key / unusable peer key),
+handshake_queue_full, cookie_reply_limited; and, not a drop, trusted_under_load (messages
+let through under load for coming from a peer's authenticated endpoint).
 The core never blocks, sleeps, reads the clock or draws randomness except through the
 injected `clock` and `rng`.
 
 Behaviour follows wireguard-go (device/{send,receive,timers,peer,noise-protocol}.go):
-handshake messages are checked for mac1 before any DH; while the device is under load
-(more than `under_load_threshold` handshake messages within a second, and for
-UNDER_LOAD_AFTER_TIME afterwards) a handshake message needs a valid mac2 (else a cookie
-reply is sent) and passes a per-source rate limiter. Transport data is decrypted, checked
+handshake messages are checked for size, type and mac1 where they arrive, before anything
+else (junk costs one keyed BLAKE2s and never counts as load); those that pass wait in the
+batch's handshake queue (at most HANDSHAKE_QUEUE_SIZE) and are handled after its transport
+data, so a flood never delays data or timers. The device is under load when a batch queues
+UNDER_LOAD_QUEUE handshake messages or more than `under_load_threshold` pass mac1 within a
+second (and for UNDER_LOAD_AFTER_TIME afterwards); then a handshake message needs a valid
+mac2 (else a cookie reply, at most 20 a second per source address) and passes a per-source
+rate limiter. Better than wireguard-go: under load, a message from the *authenticated*
+last endpoint of a running peer (`Peer.trusted_source`) skips the cookie round, within its
+own per-source rate limiter (README: why this cannot be abused). Transport data is decrypted, checked
 against the replay window, and only then may change the endpoint (roaming) or confirm a
 responder's next keypair. Timer semantics are wireguard-go's, one per peer (timers.py).
 """
@@ -89,9 +97,13 @@ _NONCE = struct.Struct("<4xQ")
 _DST4 = struct.Struct("16x4s").unpack_from
 _DST6 = struct.Struct("24x16s").unpack_from
 _ZEROS = bytes(PADDING_MULTIPLE)
-# wireguard-go's UnderLoadQueueSize is 1024/8 handshake messages waiting; the core has no
-# queue, so "under load" is this many handshake messages within one second.
+# "Under load" as wireguard-go decides it: 1024/8 handshake messages waiting (here, in one
+# batch's queue); and, since a batch is bounded by what one wake-up reads, also this many
+# mac1-valid handshake messages within one second.
 UNDER_LOAD_THRESHOLD = 128
+UNDER_LOAD_QUEUE = 128
+HANDSHAKE_QUEUE_SIZE = 1024      # wireguard-go's QueueHandshakeSize; more in one batch are dropped
+TRUSTED_REFRESH = 1.0            # seconds between rebuilds of the trusted-source table (under load only)
 
 
 def padding_size(size: int, mtu: int) -> int:
@@ -119,6 +131,10 @@ class Device:
         self.allowed_ips = AllowedIPs()
         self.cookie_checker = CookieChecker()
         self.rate_limiter = RateLimiter()
+        self.cookie_limiter = RateLimiter()     # cookie replies per source: no reflection amplifier
+        self.trusted_limiter = RateLimiter()    # the trusted-source bypass, per source
+        self._trusted: dict[tuple, Peer] = {}
+        self._trusted_at = float("-inf")
         self.stats: Counter[str] = Counter()
         self.under_load_threshold = UNDER_LOAD_THRESHOLD
         self._under_load_until = float("-inf")
@@ -274,6 +290,7 @@ class Device:
         peer.timers.stop()
         self._zero_and_flush_all(peer)
         peer.running = False
+        peer.trusted_source = None
 
     def _zero_and_flush_all(self, peer: Peer) -> None:
         for keypair in peer.keypairs.clear():
@@ -544,14 +561,12 @@ class Device:
         """True while handshake messages arrive faster than `under_load_threshold` per second."""
         return self._under_load_until > self.clock.monotonic()
 
-    def _note_handshake_message(self, now: float) -> bool:
+    def _note_handshake_message(self, now: float) -> None:
         if now - self._load_window_start >= 1.0:
             self._load_window_start, self._load_count = now, 0
         self._load_count += 1
         if self._load_count >= self.under_load_threshold:
             self._under_load_until = now + UNDER_LOAD_AFTER_TIME
-            return True
-        return self._under_load_until > now
 
     def receive_datagrams(self, batch: Iterable[tuple[bytes | memoryview, tuple]]) -> None:
         """UDP payloads with their source addresses. Bad ones are counted in `stats` and dropped.
@@ -582,6 +597,7 @@ class Device:
         # The keypair that passed its checks last and its parts; MISS: none (never None,
         # which an unknown index gives).
         checked, decrypt, replay, peer = MISS, None, None, None
+        handshakes: list[tuple[bytes, tuple]] = []   # mac1-valid handshake messages of this batch
         for data, addr in batch:
             size = len(data)
             if size >= KEEPALIVE_SIZE and data[0] == MESSAGE_TRANSPORT:
@@ -656,24 +672,25 @@ class Device:
                     stats["bad_ip_header"] += 1
                     continue
                 packets_out.append(plain)
-            else:
-                self._receive_handshake_message(bytes(data), addr, now)
-                checked = MISS   # a handshake may have rotated keypairs: check afresh
+            elif self._admit_handshake_message(data, addr, now, handshakes):
+                pass             # queued for after this batch's transport data
         for peer, addr in last_addr.items():
-            peer.endpoint = addr
+            peer.endpoint = peer.trusted_source = addr
             authenticated.append(addr)
             self._keep_key_fresh_receiving(peer, now)
             peer.timers.on_any_authenticated_packet_traversal(now, peer.persistent_keepalive_interval)
             peer.timers.on_any_authenticated_packet_received()
             if peer in data_peers:
                 peer.timers.on_data_received(now)
+        if handshakes:
+            self._receive_handshake_messages(handshakes, now)
 
     def _confirm_next_keypair(self, peer: Peer, keypair: Keypair, addr: tuple, now: float) -> None:
         """First transport packet under a responder's next keypair: it becomes current."""
         dropped = peer.keypairs.confirm_next(keypair)
         if dropped is not None:
             self.indices.drop_keypair(dropped)
-        peer.endpoint = addr
+        peer.endpoint = peer.trusted_source = addr
         self._handshake_complete(peer)
         self._send_staged(peer, now)
 
@@ -689,45 +706,90 @@ class Device:
             peer.timers.sent_last_minute_handshake = True
             self._send_handshake_initiation(peer, now, is_retry=False)
 
-    def _receive_handshake_message(self, data: bytes, addr: tuple, now: float) -> None:
+    def _admit_handshake_message(self, data, addr: tuple, now: float, queue: list) -> bool:
+        """What every non-transport datagram costs before it is known genuine: size and type
+        checks, then (for handshake messages) one keyed BLAKE2s for mac1. Cookie replies are
+        handled at once (one AEAD, no DH). True when `data` was queued."""
         size = len(data)
         if size < 4:
             self.stats["bad_size"] += 1
-            return
-        mtype = int.from_bytes(data[:4], "little")
+            return False
+        mtype = data[0] if data[1] == data[2] == data[3] == 0 else -1
         if mtype == MESSAGE_INITIATION:
             if size != INITIATION_SIZE:
                 self.stats["bad_size"] += 1
-                return
+                return False
         elif mtype == MESSAGE_RESPONSE:
             if size != RESPONSE_SIZE:
                 self.stats["bad_size"] += 1
-                return
+                return False
         elif mtype == MESSAGE_COOKIE_REPLY:
-            self._receive_cookie_reply(data, now)
-            return
+            self._receive_cookie_reply(bytes(data), now)
+            return False
         else:
             self.stats["bad_size" if mtype == MESSAGE_TRANSPORT else "unknown_type"] += 1
-            return
-        under_load = self._note_handshake_message(now)
+            return False
+        data = bytes(data)
         if not self.cookie_checker.check_mac1(data):
             self.stats["bad_mac1"] += 1
+            return False
+        if len(queue) >= HANDSHAKE_QUEUE_SIZE:
+            self.stats["handshake_queue_full"] += 1
+            return False
+        queue.append((data, addr))
+        return True
+
+    def _receive_handshake_messages(self, queue: list[tuple[bytes, tuple]], now: float) -> None:
+        """A batch's mac1-valid handshake messages, after its transport data. Under load, the
+        trusted sources' messages go first, then those with a valid mac2; the rest get a
+        cookie reply (rate-limited per source) and no DH."""
+        for _ in queue:
+            self._note_handshake_message(now)
+        if len(queue) >= UNDER_LOAD_QUEUE:
+            self._under_load_until = now + UNDER_LOAD_AFTER_TIME
+        if self._under_load_until <= now:
+            for data, addr in queue:
+                self._dispatch_handshake(data, addr, now)
             return
-        if under_load:
+        trusted = self._trusted_sources(now)
+        first, second = [], []
+        for data, addr in queue:
+            if addr in trusted and self.trusted_limiter.allow(addr, now):
+                first.append((data, addr))
+                continue
             src = source_bytes(addr)
             if not self.cookie_checker.check_mac2(data, src, now):
+                if not self.cookie_limiter.allow(addr, now):
+                    self.stats["cookie_reply_limited"] += 1
+                    continue
                 sender = int.from_bytes(data[4:8], "little")
                 reply = self.cookie_checker.create_reply(data, sender, src, now, self.rng)
                 self.outbox.send_uncounted(pack_cookie_reply(reply), addr)
                 self.stats["cookie_reply_sent"] += 1
-                return
+                continue
             if not self.rate_limiter.allow(addr, now):
                 self.stats["ratelimited"] += 1
-                return
-        if mtype == MESSAGE_INITIATION:
+                continue
+            second.append((data, addr))
+        if first:
+            self.stats["trusted_under_load"] += len(first)
+        for data, addr in first + second:
+            self._dispatch_handshake(data, addr, now)
+
+    def _dispatch_handshake(self, data: bytes, addr: tuple, now: float) -> None:
+        if data[0] == MESSAGE_INITIATION:
             self._receive_initiation(data, addr, now)
         else:
             self._receive_response(data, addr, now)
+
+    def _trusted_sources(self, now: float) -> dict[tuple, Peer]:
+        """Authenticated last endpoints of running peers, rebuilt at most once a second
+        (only under load; a peer that roamed meanwhile goes the cookie way until then)."""
+        if now - self._trusted_at >= TRUSTED_REFRESH:
+            self._trusted = {peer.trusted_source: peer for peer in self.peers.values()
+                             if peer.running and peer.trusted_source is not None}
+            self._trusted_at = now
+        return self._trusted
 
     def _receive_cookie_reply(self, data: bytes, now: float) -> None:
         reply = unpack_cookie_reply(data)
@@ -758,7 +820,7 @@ class Device:
             return
         peer.timers.on_any_authenticated_packet_traversal(now, peer.persistent_keepalive_interval)
         peer.timers.on_any_authenticated_packet_received()
-        peer.endpoint = addr
+        peer.endpoint = peer.trusted_source = addr
         self._authenticated.append(addr)
         peer.rx_bytes += len(data)
         self._send_handshake_response(peer, now)
@@ -772,7 +834,7 @@ class Device:
         if not hs_mod.consume_response(peer.handshake, msg, self.identity):
             self.stats["bad_handshake"] += 1
             return
-        peer.endpoint = addr
+        peer.endpoint = peer.trusted_source = addr
         self._authenticated.append(addr)
         peer.rx_bytes += len(data)
         peer.timers.on_any_authenticated_packet_traversal(now, peer.persistent_keepalive_interval)

@@ -20,7 +20,7 @@ from wg_py.protocol.timers import Timers
 class Peer:
     __slots__ = ("public_key", "handshake", "cookie_generator", "keypairs", "endpoint",
                  "persistent_keepalive_interval", "rx_bytes", "tx_bytes", "last_handshake_ns",
-                 "staged", "running", "timers", "__weakref__")
+                 "staged", "running", "timers", "trusted_source", "__weakref__")
 
     def __init__(self, public_key: bytes, identity: StaticIdentity, schedule, rng) -> None:
         self.public_key = public_key
@@ -28,6 +28,9 @@ class Peer:
         self.cookie_generator = CookieGenerator(public_key)
         self.keypairs = Keypairs()
         self.endpoint: tuple | None = None  # a socket address tuple, as recvfrom gives it
+        # Where the last *authenticated* datagram came from (never set by configuration):
+        # under load, initiations from there skip the cookie round (device.py).
+        self.trusted_source: tuple | None = None
         self.persistent_keepalive_interval = 0
         self.rx_bytes = 0
         self.tx_bytes = 0
