@@ -31,6 +31,7 @@ PEER_SCRIPT = textwrap.dedent('''
     sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     sock.bind(("127.0.0.1", 0))
     print(sock.getsockname()[1], flush=True)
+    sys.stdin.readline()   # the engine knows us now: no first initiation lost to the race
     device = Device(SystemClock(), OsRng())
     configuration.apply(device, WgDevice(private_key=private, peers=[WgPeer(
         engine_public, endpoint=Endpoint.parse(f"127.0.0.1:{engine_port}"),
@@ -72,7 +73,8 @@ def test_ping_through_the_engine_to_the_protocol_core(tmp_path):
         wg(ns, "set", name, "private-key", str(key_file), "listen-port", "51771")
         import base64
         script = ns.popen(sys.executable, "-c", PEER_SCRIPT, str(REPO), base64.b64decode(peer_private).hex(),
-                          base64.b64decode(engine_public).hex(), "51771", stdout=subprocess.PIPE, text=True,
+                          base64.b64decode(engine_public).hex(), "51771", stdin=subprocess.PIPE,
+                          stdout=subprocess.PIPE, text=True,
                           env=dict(os.environ, PYTHONPATH=str(REPO)))
         try:
             peer_port = script.stdout.readline().strip()
@@ -80,7 +82,7 @@ def test_ping_through_the_engine_to_the_protocol_core(tmp_path):
                "allowed-ips", "10.71.0.2/32")
             ns.run("ip", "addr", "add", "10.71.0.1/24", "dev", name)
             ns.run("ip", "link", "set", name, "up")
-            out, _ = script.communicate(timeout=40)
+            out, _ = script.communicate("go\n", timeout=40)
         finally:
             if script.poll() is None:
                 script.kill()

@@ -26,6 +26,7 @@ from __future__ import annotations
 import errno as _errno
 import ipaddress
 import os
+import struct
 import socket
 from base64 import b64decode, b64encode
 
@@ -373,6 +374,11 @@ def kernel_list_interfaces() -> list[str]:
         raise OSError(e.code, os.strerror(e.code)) from None
 
 
+# What decoding a malformed reply can raise (pyroute2's decoder and ours; fuzz/fuzz_netlink.py):
+# the reply is then refused as a protocol error, never a traceback.
+MALFORMED = (ValueError, IndexError, KeyError, TypeError, AttributeError, UnicodeError, struct.error)
+
+
 def kernel_get_device(name: str) -> WgDevice:
     sock = _open_genl()
     try:
@@ -381,6 +387,8 @@ def kernel_get_device(name: str) -> WgDevice:
         return device_from_messages([m for m in replies if isinstance(m, wgmsg)], name)
     except NetlinkError as e:
         raise OSError(e.code, os.strerror(e.code)) from None
+    except MALFORMED:
+        raise OSError(_errno.EPROTO, os.strerror(_errno.EPROTO)) from None
     finally:
         sock.close()
 
