@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import stat
 
 from wg_quick_py import dns, net, wgtool
 from wg_quick_py.conffile import Context
@@ -52,10 +53,26 @@ def save_config(ctx: Context) -> None:
 
 
 def write_atomically(path: str, text: str) -> None:
+    """Replace `path` with `text` so that an interruption at any point leaves the old file
+    or the new one, never a truncated one: a temporary file beside it (created exclusively,
+    never through a symlink), fsynced, given the old file's owner, group and (owner) mode,
+    renamed over it, and the directory fsynced."""
     tmp = f"{path}.tmp"
     try:
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        st = os.stat(path)
+    except OSError:
+        st = None
+    try:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)        # left by an earlier save that was killed
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
         with os.fdopen(fd, "wb") as f:
+            if st is not None:
+                with contextlib.suppress(OSError):
+                    os.fchown(f.fileno(), st.st_uid, st.st_gid)
+                # The old owner and group, and its mode without group or other bits (the
+                # real tool's umask 077: a private key is never readable by others).
+                os.fchmod(f.fileno(), stat.S_IMODE(st.st_mode) & 0o700)
             f.write(text.encode("utf-8", "surrogateescape"))
             f.flush()
             os.fsync(f.fileno())
@@ -69,3 +86,9 @@ def write_atomically(path: str, text: str) -> None:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise SaveFailed("move") from None
+    with contextlib.suppress(OSError):
+        dirfd = os.open(os.path.dirname(os.path.abspath(path)), os.O_RDONLY | os.O_DIRECTORY)
+        try:
+            os.fsync(dirfd)
+        finally:
+            os.close(dirfd)

@@ -207,3 +207,82 @@ def test_down_and_up_keeps_the_random_port_and_closes_sockets_while_down():
             assert wg(ns, "show", name, "listen-port").stdout.strip() == ports[name]
         ns.run("ip", "link", "del", ours)
         ns.run("ip", "link", "del", theirs)
+
+
+def test_a_100_mb_request_and_a_client_gone_mid_request_change_nothing():
+    """Faults on the UAPI: a client streaming 100 MB of a set request is refused (EINVAL)
+    while others are served meanwhile; a client that disconnects mid-request applies nothing."""
+    import threading
+
+    with namespace() as ns:
+        name = unique_ifname()
+        start("py", ns, name)
+        wg(ns, "set", name, "listen-port", "43100")
+        path = str(socket_path(name))
+        gone = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        gone.connect(path)
+        gone.sendall(b"set=1\nlisten_port=43101\nfwmark=")       # no blank line: never finished
+        gone.close()
+        big = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        big.connect(path)
+        reply: list[bytes] = []
+
+        def stream() -> None:
+            chunk = b"listen_port=43102\n" * (1 << 16)              # ~1.1 MiB
+            big.sendall(b"set=1\n")
+            sent = 0
+            while sent < 100 << 20:
+                big.sendall(chunk)
+                sent += len(chunk)
+            big.sendall(b"\n")
+            big.settimeout(30)
+            reply.append(big.recv(100))
+
+        sender = threading.Thread(target=stream)
+        sender.start()
+        served = 0
+        while sender.is_alive() and served < 20:
+            started = time.monotonic()
+            assert wg(ns, "show", name, "listen-port").stdout.strip() == "43100"
+            assert time.monotonic() - started < 2                   # served while the stream goes on
+            served += 1
+        sender.join(timeout=120)
+        big.close()
+        assert served > 0 and reply == [b"errno=-22\n\n"]
+        assert wg(ns, "show", name, "listen-port").stdout.strip() == "43100"   # nothing applied
+        assert wg(ns, "show", name, "fwmark").stdout.strip() == "off"
+        ns.run("ip", "link", "del", name)
+
+
+def test_killed_engine_restarted_brings_the_tunnel_back_with_a_new_handshake():
+    """SIGKILL one side of a live tunnel: `wg` says clearly that the interface is gone, the
+    stale socket does not stop a new engine on the same name, and once configured again the
+    tunnel is back through a new handshake."""
+    from tests.engine.helpers import Side, configure_pair, genkey, latest_handshake, ping
+    from tests.support.netns import veth_pair
+
+    with veth_pair() as (nsa, nsb):
+        ka, kb = genkey(), genkey()
+        a = Side(nsa, unique_ifname("wka"), "py", ka[0], ka[1], 51830, "192.0.2.1", "10.79.0.1", "fd79::1")
+        b = Side(nsb, unique_ifname("wkb"), "py", kb[0], kb[1], 51830, "192.0.2.2", "10.79.0.2", "fd79::2")
+        start("py", nsa, a.ifname)
+        start("py", nsb, b.ifname)
+        configure_pair(a, b)
+        assert ping(nsa, b.inner4)
+        first = latest_handshake(nsb, b.ifname)
+        os.kill(engine_pid(nsa, a.ifname), signal.SIGKILL)
+        assert wait_for(lambda: engine_pid(nsa, a.ifname) is None, 5)
+        assert wait_for(lambda: nsa.run("ip", "link", "show", a.ifname, check=False).returncode != 0, 5)
+        between = wg(nsa, "show", a.ifname, check=False)
+        assert between.returncode == 1 and between.stderr.startswith("Unable to access interface: ")
+        assert "Traceback" not in between.stderr
+        start("py", nsa, a.ifname)                       # the stale socket file is still there
+        time.sleep(1.1)                                  # a later second for the new handshake
+        wg(nsa, "set", a.ifname, "private-key", "/dev/stdin", "listen-port", str(a.port), "peer", b.public,
+           "allowed-ips", f"{b.inner4}/32", "endpoint", f"{b.underlay}:{b.port}", input=a.private + "\n")
+        nsa.run("ip", "addr", "add", f"{a.inner4}/24", "dev", a.ifname)
+        nsa.run("ip", "link", "set", a.ifname, "up")
+        assert ping(nsa, b.inner4) and ping(nsb, a.inner4)
+        assert latest_handshake(nsb, b.ifname) > first
+        nsa.run("ip", "link", "del", a.ifname)
+        nsb.run("ip", "link", "del", b.ifname)

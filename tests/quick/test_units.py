@@ -130,6 +130,14 @@ def test_write_atomically(tmp_path):
         write_atomically(str(path), "newer\n")
     assert failed.value.stage == "write"
     assert path.read_text() == "new\n"
+    (tmp_path / "wg0.conf.tmp").rmdir()
+    # Owner and group are kept, and the owner's bits of the mode.
+    os.chown(path, 65534, 65534)
+    path.chmod(0o400)
+    write_atomically(str(path), "newest\n")
+    st = path.stat()
+    assert (st.st_uid, st.st_gid, st.st_mode & 0o777) == (65534, 65534, 0o400)
+    assert path.read_text() == "newest\n"
 
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="wg-quick re-runs itself through sudo when not root")
