@@ -76,7 +76,16 @@ def interface_name_problem(name: str) -> str | None:
 def _make_device(mtu: int):
     from wg_py.engine.loop import OsRng, SystemClock
     from wg_py.protocol.device import Device
-    return Device(SystemClock(), OsRng(), mtu=mtu)
+    device = Device(SystemClock(), OsRng(), mtu=mtu)
+    # Test-only (bench/soak.py): rekey every this many seconds instead of 120, to force many
+    # rekeys in a soak run. Never set it on a real tunnel.
+    rekey = os.environ.get("WG_PY_TEST_REKEY_AFTER_TIME")
+    if rekey:
+        try:
+            device.rekey_after_time = max(5.0, float(rekey))
+        except ValueError:
+            pass
+    return device
 
 
 def main(argv: list[str] | None = None) -> int:

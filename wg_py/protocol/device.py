@@ -137,6 +137,8 @@ class Device:
         self._trusted_at = float("-inf")
         self.stats: Counter[str] = Counter()
         self.under_load_threshold = UNDER_LOAD_THRESHOLD
+        # REKEY_AFTER_TIME; shorter only for soak runs (WG_PY_TEST_REKEY_AFTER_TIME, engine/main.py).
+        self.rekey_after_time = REKEY_AFTER_TIME
         self._under_load_until = float("-inf")
         self._load_window_start = float("-inf")
         self._load_count = 0
@@ -500,7 +502,8 @@ class Device:
         keypair = peer.keypairs.current
         if keypair is None:
             return
-        if keypair.send_nonce > REKEY_AFTER_MESSAGES or (keypair.is_initiator and now - keypair.created > REKEY_AFTER_TIME):
+        if keypair.send_nonce > REKEY_AFTER_MESSAGES or (
+                keypair.is_initiator and now - keypair.created > self.rekey_after_time):
             self._send_handshake_initiation(peer, now, is_retry=False)
 
     def _send_datagram(self, peer: Peer, data: bytes) -> None:
