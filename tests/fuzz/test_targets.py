@@ -49,3 +49,20 @@ def test_netlink_reply_with_a_flat_peers_attribute_is_refused_not_a_traceback():
     with pytest.raises(MALFORMED):
         msg.decode()
         device_from_messages([msg])
+
+
+def test_netlink_reply_with_a_peer_without_public_key_is_refused_not_a_traceback():
+    """Found by a 1,000,000-input run of fuzz/fuzz_netlink.py: a peer nest with no
+    WGPEER_A_PUBLIC_KEY raised OSError(EINVAL) past the decoder's contract; it is now
+    malformed (a protocol error), like every other reply the kernel could not have sent."""
+    from wg_py.ipc.netlink import MALFORMED, WgMsg, device_from_messages
+
+    data = bytes.fromhex("4400080004000400040004000400000404000400040004080400040004000400"
+                         "0400040004000400040004000400000404000400040004000400040004000400"
+                         "0400000404000408040004000600000000000000040004000400040004000400"
+                         "040004000400000004000400")
+    packet = struct.pack("=IHHII", 16 + 4 + len(data), 0x1c, 2, 0, 0) + b"\x00\x01\x00\x00" + data
+    msg = WgMsg(packet)
+    with pytest.raises(MALFORMED):
+        msg.decode()
+        device_from_messages([msg])

@@ -273,7 +273,7 @@ def _signed64(value: int) -> int:
 def _peer_from_nla(nla) -> WgPeer:
     public_key = nla.get_attr("WGPEER_A_PUBLIC_KEY")
     if public_key is None:
-        raise OSError(_errno.EINVAL, "peer without public key")
+        raise ValueError("peer without public key")
     peer = WgPeer(public_key=b64decode(public_key), persistent_keepalive_interval=0)
     psk = nla.get_attr("WGPEER_A_PRESHARED_KEY")
     if psk is not None:
@@ -320,7 +320,7 @@ def _allowed_ip_from_nla(nla) -> WgAllowedIP:
     cidr = nla.get_attr("WGALLOWEDIP_A_CIDR_MASK")
     bits = {socket.AF_INET: 32, socket.AF_INET6: 128}.get(family)
     if bits is None or len(raw) * 8 != bits or cidr is None or cidr > bits:
-        raise OSError(_errno.EINVAL, "bad allowed IP")
+        raise ValueError("bad allowed IP")
     full = (1 << bits) - 1
     address = int.from_bytes(raw, "big") & (full ^ (full >> cidr))
     return WgAllowedIP.from_int(4 if bits == 32 else 6, address, cidr)
