@@ -23,7 +23,7 @@ from tests.engine.helpers import (
     REPO, Side, configure_pair, engine_cmd, genkey, genpsk, iperf3, latest_handshake, ping, socket_path, start,
     transfer, wg,
 )
-from tests.support.netns import namespace, unique_ifname, veth_pair, wait_for
+from tests.support.netns import namespace, run, unique_ifname, veth_pair, wait_for
 
 pytestmark = [pytest.mark.netns, pytest.mark.oracle]
 
@@ -272,6 +272,54 @@ def test_replies_come_from_the_address_the_peer_wrote_to(nets):
         # wireguard-go (a) initiates towards our second address.
         assert ping(a.ns, b.inner4, count=2)
         assert wg(a.ns, "show", a.ifname, "endpoints").stdout.split()[1] == f"192.0.2.21:{b.port}"
+
+
+@pytest.mark.parametrize("kind", ["py", "go"])
+def test_a_preferred_route_with_another_source_moves_the_reply_source(kind):
+    """Issue 10: our engine (R) reaches wireguard-go (P, at 10.77.9.2 on its loopback) by a
+    route through path a with `src A`; P answers to A, so A is R's sticky source. A preferred
+    route (lower metric) through path b with `src B` must make R's next packets leave from B,
+    as the kernel and wireguard-go do (kind "go" runs the same steps with wireguard-go as R:
+    the oracle); deleting it brings A back. P's `wg show endpoints` tells which it sees."""
+    with namespace("wgpyr") as r, namespace("wgpyp") as p:
+        for path in ("a", "b"):
+            net = 1 if path == "a" else 2
+            rv, pv = unique_ifname(f"r{path}"), unique_ifname(f"p{path}")
+            run(["ip", "link", "add", rv, "netns", r.name, "type", "veth", "peer", "name", pv, "netns", p.name])
+            r.run("ip", "addr", "add", f"10.77.{net}.1/24", "dev", rv)
+            p.run("ip", "addr", "add", f"10.77.{net}.2/24", "dev", pv)
+            r.run("ip", "link", "set", rv, "up")
+            p.run("ip", "link", "set", pv, "up")
+            if path == "a":
+                dev_a = rv
+            else:
+                dev_b = rv
+        p.run("ip", "addr", "add", "10.77.9.2/32", "dev", "lo")
+        r.run("ip", "route", "add", "10.77.9.2/32", "via", "10.77.1.2", "dev", dev_a, "src", "10.77.1.1",
+              "metric", "100")
+        kr, kp = genkey(), genkey()
+        ours = Side(r, unique_ifname("sr"), kind, *kr, 41801, "10.77.9.1", "10.78.0.1", "fd78::1")
+        theirs = Side(p, unique_ifname("sp"), "go", *kp, 41802, "10.77.9.2", "10.78.0.2", "fd78::2")
+        start(kind, r, ours.ifname)
+        start("go", p, theirs.ifname)
+        configure_pair(ours, theirs, a_endpoint=True, b_endpoint=False)
+
+        def seen_at() -> str:
+            ping(r, theirs.inner4, count=1, timeout=2)
+            return wg(p, "show", theirs.ifname, "endpoints").stdout.split()[1].rsplit(":", 1)[0]
+
+        assert ping(r, theirs.inner4, count=2)
+        assert seen_at() == "10.77.1.1"
+        r.run("ip", "route", "add", "10.77.9.2/32", "via", "10.77.2.2", "dev", dev_b, "src", "10.77.2.1",
+              "metric", "50")
+        assert wait_for(lambda: seen_at() == "10.77.2.1", 10, 0.2), "the preferred route's source is not used"
+        assert ping(r, theirs.inner4, count=3)
+        r.run("ip", "route", "del", "10.77.9.2/32", "metric", "50")
+        assert wait_for(lambda: seen_at() == "10.77.1.1", 10, 0.2), "the remaining route's source is not used"
+        assert ping(p, ours.inner4, count=2)
+        for side in (ours, theirs):
+            side.ns.run("ip", "link", "del", side.ifname, check=False)
+        wait_for(lambda: not socket_path(ours.ifname).exists(), 5)
 
 
 def test_tx_bytes_count_only_what_was_sent_like_wireguard_go(nets):

@@ -58,6 +58,20 @@ def test_equal_datagrams_go_out_in_runs_and_come_back_split(host):
         # A handshake retry (Device.take_source_resets) forgets it again.
         receiver.forget_sources([tuple(list(source)), ("192.0.2.9", 1)])
         assert not receiver.sticky
+        lo = socket.if_nametoindex("lo")
+        # Learnt only where the route to the peer leaves by (asked once, until routes change).
+        asked = []
+        receiver.learn_sources([source], lambda host, mark: asked.append(host) or lo + 1)
+        assert not receiver.sticky and asked == [source[0]]
+        receiver.learn_sources([source], lambda host, mark: asked.append(host) or lo + 1)
+        assert asked == [source[0]]
+        # Routes changed: asked again; the route is on the interface the read came in by.
+        assert receiver.revalidate_sources(lambda host, mark: lo) == []
+        receiver.learn_sources([source], lambda host, mark: lo)
+        assert receiver.sticky_if[source] == lo
+        # Routes changed again and the route to the peer now leaves elsewhere: forgotten.
+        assert receiver.revalidate_sources(lambda host, mark: lo + 1) == [source]
+        assert not receiver.sticky
     finally:
         sender.close()
         receiver.close()

@@ -29,7 +29,7 @@ from wg_py.engine import tun as tunmod
 from wg_py.engine.gro import coalesce
 from wg_py.engine.tso import expand
 from wg_py.engine.log import Log
-from wg_py.engine.netlink import IFF_RUNNING, LinkMonitor
+from wg_py.engine.netlink import IFF_RUNNING, LinkMonitor, RouteLookup
 from wg_py.engine.uapi_server import MAX_CONNECTIONS, UapiConnection
 from wg_py.engine.udp import PEER_SOCKETS, BindError, UdpBind
 from wg_py.errors import UapiError
@@ -39,6 +39,9 @@ from wg_py.uapi.server import IPC_ERROR_PORT_IN_USE, IPC_ERROR_UNKNOWN, format_g
 TUN_BATCH = 128              # packets read from the TUN per wake-up
 TUN_SLOT = 65536 + tunmod.HEADROOM
 HOUSEKEEPING_INTERVAL = 1.0  # seconds between checks that our socket file still exists
+# Sticky sources are checked against the routing table at most this often while routes
+# change (a burst of route events is one check); a change seen later waits for housekeeping.
+REVALIDATE_INTERVAL = 0.2
 _TUN_GONE = (errno.EBADFD, errno.ENODEV, errno.ENXIO, errno.EIO, errno.EFAULT)
 
 
@@ -87,6 +90,9 @@ class Engine:
         except OSError:
             self.ifindex = 0
         self.links = LinkMonitor()
+        self.routes: RouteLookup | None = None       # opened at the first route change
+        self.routes_changed = False
+        self.revalidated_at = 0.0
         # TUN reads land in preallocated slots; the device sees views past the PI header.
         self._tun_mem = bytearray(TUN_SLOT * TUN_BATCH)
         view = memoryview(self._tun_mem)
@@ -157,6 +163,8 @@ class Engine:
             pass
         self.uapi_sock.close()
         self.links.close()
+        if self.routes is not None:
+            self.routes.close()
         try:
             os.close(self.tun_fd)
         except OSError:
@@ -278,7 +286,7 @@ class Engine:
             self.device.receive_datagrams(batch)
             authenticated = self.device.take_authenticated()
             if authenticated:
-                bind.learn_sources(authenticated)
+                bind.learn_sources(authenticated, self._route_oif)
                 if len(bind.peer_socks) < PEER_SOCKETS:
                     for new in bind.connect_peers(authenticated):
                         self.sel.register(new, selectors.EVENT_READ, self._peer_handler)
@@ -337,6 +345,9 @@ class Engine:
         for event in self.links.read_events():
             if event.kind == "overrun":
                 self._resync_link()
+                self.routes_changed = True
+            elif event.kind == "routes":
+                self.routes_changed = True
             elif event.index != self.ifindex:
                 continue
             elif event.kind == "del":
@@ -347,6 +358,27 @@ class Engine:
                     self.device.mtu = event.mtu
                 if not self.moved:
                     self._on_link_flags(event.flags)
+        if self.routes_changed and time.monotonic() - self.revalidated_at >= REVALIDATE_INTERVAL:
+            self._revalidate_sources()
+
+    def _route_oif(self, host: str, fwmark: int) -> int:
+        if self.routes is None:
+            self.routes = RouteLookup()     # OSError: the caller keeps what it has
+        return self.routes.oif(host, fwmark)
+
+    def _revalidate_sources(self) -> None:
+        """Routes or addresses changed: forget the sticky sources whose peers' routes now
+        leave by another interface (udp.py), and the peer sockets connected from them."""
+        self.routes_changed = False
+        self.revalidated_at = time.monotonic()
+        bind = self.bind
+        if bind is None:
+            return
+        for addr in bind.revalidate_sources(self._route_oif):
+            sock = bind.drop_peer(addr)
+            if sock is not None:
+                self.sel.unregister(sock)
+                bind.close_peer(sock)
 
     def _on_link_flags(self, flags: int) -> None:
         if flags & IFF_RUNNING:
@@ -387,6 +419,8 @@ class Engine:
 
     def _housekeeping(self) -> None:
         self._drop_stale_peer_sockets()
+        if self.routes_changed:
+            self._revalidate_sources()
         try:
             inode = os.stat(self.uapi_path).st_ino
         except FileNotFoundError:

@@ -14,7 +14,14 @@ What the data path gets from here, and why:
   so a multi-homed host answers from the address the peer knows. Only a datagram that
   authenticated may set it (anyone can spoof a source address): `recv_batch` notes each
   read's local address as a candidate, and `learn_sources` keeps those of the reads the
-  device reports as authenticated (`Device.take_authenticated`).
+  device reports as authenticated (`Device.take_authenticated`). When routes change, the
+  loop checks each learnt source against the kernel's route to its peer
+  (`revalidate_sources`): if that route now leaves by another interface than the one the
+  source was learnt on, the source is forgotten and routing picks the next one (the kernel
+  and wireguard-go do the same), so a preferred route with another `src` takes effect.
+  A source is only learnt on the interface the route to its peer leaves by (one lookup per
+  endpoint until routes change again, `route_if`): the peer's datagrams still in flight to
+  the old address must not teach it back.
 - `fwmark` is SO_MARK on both sockets; wg-quick's default-route rules depend on it.
 - Peer sockets, the flood defence the kernel does for us: for each peer endpoint that
   authenticated, a socket bound to the same port (SO_REUSEPORT) and connected to that
@@ -56,6 +63,7 @@ GSO_MAX_SEGMENT = 1500 - 28
 _ANC_SIZE = socket.CMSG_SPACE(20) + socket.CMSG_SPACE(4) + 64
 _U16 = struct.Struct("=H")
 _I32 = struct.Struct("=i")
+_U32 = struct.Struct("=I")
 
 
 class BindError(OSError):
@@ -98,8 +106,9 @@ def _claim(family: int, port: int) -> int:
         probe.close()
 
 
-def _open(family: int, port: int, fwmark: int, peer: tuple | None = None) -> socket.socket:
-    """The listening socket of `family` on `port`, or (peer given) one connected to `peer`."""
+def _open(family: int, port: int, fwmark: int, peer: tuple | None = None, local: str | None = None) -> socket.socket:
+    """The listening socket of `family` on `port`, or (peer given) one connected to `peer`
+    from `local` (the sticky source; routing picks one when None)."""
     if peer is None:
         port = _claim(family, port)
     s = socket.socket(family, socket.SOCK_DGRAM | socket.SOCK_CLOEXEC)
@@ -112,7 +121,7 @@ def _open(family: int, port: int, fwmark: int, peer: tuple | None = None) -> soc
         else:
             s.setsockopt(socket.IPPROTO_IPV6, IPV6_RECVPKTINFO, 1)
         s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
-        s.bind(("0.0.0.0" if family == socket.AF_INET else "::", port))
+        s.bind((local or ("0.0.0.0" if family == socket.AF_INET else "::"), port))
         if peer is not None:
             s.connect(peer)
     except OSError:
@@ -146,9 +155,12 @@ class UdpBind:
         self.fwmark = fwmark
         self.gso = True
         self.sticky: dict[tuple, list] = {}     # endpoint -> [pktinfo cmsg] for replies
-        # id(addr object of one read) -> (that addr, its pktinfo cmsg): candidates from the
-        # last recv_batch, kept by learn_sources only for reads that authenticated.
-        self.candidates: dict[int, tuple[tuple, list]] = {}
+        self.sticky_if: dict[tuple, int] = {}   # endpoint -> the interface its source was learnt on
+        self.route_if: dict[tuple, int] = {}    # endpoint -> its route's interface, until routes change
+        # id(addr object of one read) -> (that addr, its pktinfo cmsg, interface index):
+        # candidates from the last recv_batch, kept by learn_sources only for reads that
+        # authenticated.
+        self.candidates: dict[int, tuple[tuple, list, int]] = {}
         self._bufs = {id(s): RecvBuffers() for s in self.sockets()}
         self.peer_socks: dict[tuple, socket.socket] = {}   # endpoint -> its connected socket
         self._peer_bufs: RecvBuffers | None = None        # shared: a batch is consumed before the next read
@@ -203,7 +215,8 @@ class UdpBind:
             if (self.v6 if v6 else self.v4) is None:
                 continue
             try:
-                s = _open(socket.AF_INET6 if v6 else socket.AF_INET, self.port, self.fwmark, addr)
+                s = _open(socket.AF_INET6 if v6 else socket.AF_INET, self.port, self.fwmark, addr,
+                          self._local_for(addr))
             except OSError:
                 continue          # no route to it now, say: the listening socket still serves it
             if self._peer_bufs is None:
@@ -213,11 +226,25 @@ class UdpBind:
             made.append(s)
         return made
 
+    def drop_peer(self, addr: tuple) -> socket.socket | None:
+        """Take out the peer socket of `addr`, if any (the caller closes it, `close_peer`)."""
+        return self.peer_socks.pop(addr, None)
+
     def drop_peers(self, keep) -> list[socket.socket]:
         """Take out the peer sockets of endpoints not in `keep`; the caller unregisters and
         closes them (`close_peer`)."""
         gone = [addr for addr in self.peer_socks if addr not in keep]
         return [self.peer_socks.pop(addr) for addr in gone]
+
+    def _local_for(self, addr: tuple) -> str | None:
+        """The sticky source of `addr` as a host, for binding its peer socket: connected
+        from there, the socket matches what the peer sends to the address it knows."""
+        sticky = self.sticky.get(addr)
+        if not sticky:
+            return None
+        data = sticky[0][2]
+        return socket.inet_ntop(socket.AF_INET, data[4:8]) if len(addr) == 2 else \
+            socket.inet_ntop(socket.AF_INET6, data[:16])
 
     def close_peer(self, sock: socket.socket) -> None:
         self._bufs.pop(id(sock), None)
@@ -252,34 +279,77 @@ class UdpBind:
                 elif v4 and ctype == IP_PKTINFO and level == socket.IPPROTO_IP:
                     # in_pktinfo: ifindex, spec_dst, addr; reply from addr (the address written to)
                     candidates[id(addr)] = (addr, [(socket.IPPROTO_IP, IP_PKTINFO,
-                                                    b"\0\0\0\0" + cdata[8:12] + b"\0\0\0\0")])
+                                                    b"\0\0\0\0" + cdata[8:12] + b"\0\0\0\0")], cdata[:4])
                 elif ctype == IPV6_PKTINFO and level == socket.IPPROTO_IPV6:
-                    candidates[id(addr)] = (addr, [(socket.IPPROTO_IPV6, IPV6_PKTINFO, bytes(cdata[:20]))])
+                    candidates[id(addr)] = (addr, [(socket.IPPROTO_IPV6, IPV6_PKTINFO, bytes(cdata[:20]))],
+                                            cdata[16:20])
             if segment <= 0 or segment >= nbytes:
                 out.append((view[:nbytes], addr))
             else:
                 for off in range(0, nbytes, segment):
                     out.append((view[off:min(off + segment, nbytes)], addr))
 
-    def learn_sources(self, authenticated: list) -> None:
+    def learn_sources(self, authenticated: list, route_oif=None) -> None:
         """Reply from where these reads were written to: `authenticated` holds the very addr
         objects recv_batch handed out (each read makes its own), for the reads whose
         datagrams authenticated. A spoofed datagram with an equal addr is another object.
+        With `route_oif` (see revalidate_sources), only a read that came in on the
+        interface the route to its peer leaves by teaches its source.
         """
         candidates = self.candidates
         sticky = self.sticky
         for addr in authenticated:
             found = candidates.get(id(addr))
             if found is not None and found[0] is addr and sticky.get(addr) != found[1]:
+                ifindex = _U32.unpack(found[2])[0] if len(found[2]) == 4 else 0
+                if route_oif is not None:
+                    oif = self._route_if(addr, route_oif)
+                    if oif is not None and oif != ifindex:
+                        continue
                 sticky[addr] = found[1]
+                self.sticky_if[addr] = ifindex
         if len(sticky) > 4096:
             sticky.clear()  # bound the cache; it refills from the next datagram of each peer
+            self.sticky_if.clear()
+        if len(self.route_if) > 4096:
+            self.route_if.clear()
+
+    def _route_if(self, addr: tuple, route_oif) -> int | None:
+        """The interface of the route to `addr` (cached until routes change); None when it
+        cannot be known: a link-local scope pins it, or the kernel could not be asked."""
+        oif = self.route_if.get(addr)
+        if oif is None:
+            host = addr[0]
+            if "%" in host or (len(addr) == 4 and addr[3]):
+                return None
+            try:
+                oif = route_oif(host, self.fwmark)
+            except OSError:
+                return None
+            self.route_if[addr] = oif
+        return oif
 
     def forget_sources(self, endpoints: list) -> None:
         """Let routing pick the source for these endpoints again (Device.take_source_resets:
         wireguard-go clears an endpoint's source before each handshake attempt of a timer)."""
         for addr in endpoints:
             self.sticky.pop(addr, None)
+            self.sticky_if.pop(addr, None)
+
+    def revalidate_sources(self, route_oif) -> list[tuple]:
+        """Forget each sticky source whose peer's route no longer leaves by the interface
+        the source was learnt on; `route_oif(host, fwmark)` is the kernel's answer
+        (engine/netlink.RouteLookup.oif: 0 for no route, OSError when it cannot be asked).
+        Returns the endpoints forgotten (the loop drops their peer sockets, which were
+        connected from the old source)."""
+        self.route_if.clear()
+        forgotten = []
+        for addr in list(self.sticky):
+            oif = self._route_if(addr, route_oif)
+            if oif is not None and oif != self.sticky_if.get(addr):
+                forgotten.append(addr)
+        self.forget_sources(forgotten)
+        return forgotten
 
     # ---- send ----------------------------------------------------------------------
 
@@ -360,7 +430,7 @@ class UdpBind:
                 if anc and addr in self.sticky:
                     # The local address we replied from is gone (EINVAL, ENETUNREACH,
                     # EADDRNOTAVAIL): forget it and let routing pick the source.
-                    del self.sticky[addr]
+                    self.forget_sources([addr])
                     anc = [c for c in anc if c[0] == SOL_UDP]
                     continue
                 if raise_gso and e.errno in (errno.EIO, errno.EINVAL, errno.EMSGSIZE):
